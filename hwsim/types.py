@@ -1,0 +1,89 @@
+"""Closed vocabularies shared by every hwsim package (no dependencies)."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class StrEnum(str, Enum):
+    """An enum whose members compare equal to, and print as, their value."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Operand(StrEnum):
+    """The three tensors of a layer: weights, input activations, outputs (partial sums)."""
+
+    WEIGHTS = "weights"
+    INPUTS = "inputs"
+    OUTPUTS = "outputs"
+
+
+class MemoryKind(StrEnum):
+    """Physical class of a memory level."""
+
+    DRAM = "dram"
+    SRAM = "sram"
+    REGFILE = "regfile"
+
+
+class SparseFormat(StrEnum):
+    """How a tensor is stored (see ``hwsim.formats``)."""
+
+    DENSE = "dense"
+    BITMAP = "bitmap"
+    CSR = "csr"
+    CSC = "csc"
+    RLE = "rle"
+    COO = "coo"
+
+
+class ZeroHandling(StrEnum):
+    """What the datapath does with a zero operand.
+
+    ``none``: computes it; ``gate``: spends (a fraction of) no MAC energy but the cycle;
+    ``skip``: spends neither energy nor cycle.
+    """
+
+    NONE = "none"
+    GATE = "gate"
+    SKIP = "skip"
+
+
+class Dataflow(StrEnum):
+    """Which operand stays put in the PE array (Chen et al. 2016 taxonomy) or EIE's broadcast."""
+
+    WEIGHT_STATIONARY = "weight_stationary"
+    OUTPUT_STATIONARY = "output_stationary"
+    INPUT_STATIONARY = "input_stationary"
+    ROW_STATIONARY = "row_stationary"
+    COLUMN_BROADCAST = "column_broadcast"
+
+
+class WorkDistribution(StrEnum):
+    """How unstructured sparse work is spread over PEs.
+
+    ``rows_interleaved``: output row i goes to PE i mod P (EIE);
+    ``rows_blocked``: contiguous blocks of rows per PE;
+    ``dense_tiles``: the array processes dense tiles (sparsity only gates or skips within a tile).
+    """
+
+    ROWS_INTERLEAVED = "rows_interleaved"
+    ROWS_BLOCKED = "rows_blocked"
+    DENSE_TILES = "dense_tiles"
+
+
+class LayerKind(StrEnum):
+    """Layer types hwsim models."""
+
+    CONV2D = "conv2d"
+    LINEAR = "linear"
+    MATMUL = "matmul"
+
+
+class Objective(StrEnum):
+    """What the mapping search minimises."""
+
+    ENERGY = "energy"
+    LATENCY = "latency"
+    EDP = "edp"

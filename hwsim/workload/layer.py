@@ -1,0 +1,264 @@
+"""The torch-free layer record every hwsim model consumes.
+
+One loop nest covers conv2d, linear and batched matmul::
+
+    for n < N (batch), g < G (groups), k < K_g (out channels per group),
+        p < P, q < Q (output rows, cols), c < C_g (in channels per group), r < R, s < S:
+            out[n, g*K_g+k, p, q] += w[g*K_g+k, c, r, s] * in[n, g*C_g+c, p*stride+r*dil-pad, ...]
+
+* linear: ``in_channels`` = in_features, ``out_channels`` = out_features, everything else 1.
+* matmul (e.g. attention ``A @ B`` per head): ``groups`` = heads, ``in_height`` = rows of A,
+  ``in_channels`` = heads x reduction dim, ``out_channels`` = heads x columns of B. The right-hand
+  matrix B plays the role of the weights (it is exactly a grouped 1x1 conv).
+
+The weight tensor's 2-D *matrix view* has one row per output channel (K rows) and
+``C_g * R * S`` columns (the reduction); per-row / per-column nnz refer to that view.
+EIE's column broadcast sends one input per column.
+
+Worked example: LeNet-300-100 fc1 is ``LayerWorkload("fc1", LayerKind.LINEAR, 784, 300)``:
+weight_count = 300 x 784 = 235,200, macs_dense = 235,200 per image.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from hwsim.errors import ConfigError, Problem
+from hwsim.types import LayerKind
+
+LOOP_DIMS = ("N", "G", "K", "C", "P", "Q", "R", "S")
+
+
+def _pair(value) -> tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    return (int(value[0]), int(value[1]))
+
+
+@dataclass(frozen=True)
+class LayerWorkload:
+    """Shape, sparsity and (optionally) exact masks of one layer. Counts are per `batch` images.
+
+    Densities are non-zero fractions in [0, 1]: ``weight_density`` of the weights,
+    ``input_density`` of the input activations, ``output_density`` of the outputs after the
+    activation function. Exact data, when known, override the densities:
+    ``weight_mask`` (numpy bool, shape :attr:`weight_shape`), ``row_nnz`` / ``col_nnz``
+    (per row / column of the matrix view) and ``effective_macs`` (non-zero weight x non-zero
+    input pairs over the whole batch).
+    """
+
+    name: str
+    kind: LayerKind
+    in_channels: int
+    out_channels: int
+    in_height: int = 1
+    in_width: int = 1
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+    batch: int = 1
+    weight_density: float = 1.0
+    input_density: float = 1.0
+    output_density: float = 1.0
+    weight_mask: np.ndarray | None = field(default=None, compare=False, repr=False)
+    row_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
+    col_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
+    effective_macs: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", LayerKind(self.kind))
+        for name in ("kernel", "stride", "padding", "dilation"):
+            object.__setattr__(self, name, _pair(getattr(self, name)))
+        problems = list(_shape_problems(self))
+        if self.weight_mask is not None:
+            mask = np.asarray(self.weight_mask, dtype=bool)
+            if mask.shape != self.weight_shape and mask.size == self.weight_count:
+                mask = mask.reshape(self.weight_shape)
+            if mask.shape != self.weight_shape:
+                problems.append(Problem(f"{self.name}.weight_mask",
+                                        f"must have shape {self.weight_shape}", mask.shape))
+            mask.setflags(write=False)
+            object.__setattr__(self, "weight_mask", mask)
+        for name in ("row_nnz", "col_nnz"):
+            value = getattr(self, name)
+            if value is not None:
+                arr = np.asarray(value, dtype=np.int64)
+                arr.setflags(write=False)
+                object.__setattr__(self, name, arr)
+        if problems:
+            raise ConfigError(problems)
+
+    # ---- loop nest -------------------------------------------------------------------------
+    @property
+    def out_height(self) -> int:
+        """P = floor((H + 2*pad - dil*(R-1) - 1) / stride) + 1; e.g. 28x28, 5x5, pad 0 -> 24."""
+        return _out_size(self.in_height, self.kernel[0], self.stride[0], self.padding[0],
+                         self.dilation[0])
+
+    @property
+    def out_width(self) -> int:
+        """Q, as :attr:`out_height` along the width."""
+        return _out_size(self.in_width, self.kernel[1], self.stride[1], self.padding[1],
+                         self.dilation[1])
+
+    @property
+    def loop_bounds(self) -> Mapping[str, int]:
+        """Bounds of the canonical loop nest, keys :data:`LOOP_DIMS` (K and C per group)."""
+        return {"N": self.batch, "G": self.groups,
+                "K": self.out_channels // self.groups, "C": self.in_channels // self.groups,
+                "P": self.out_height, "Q": self.out_width,
+                "R": self.kernel[0], "S": self.kernel[1]}
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        """(K, C_g, R, S) for conv2d, (K, C_g) for linear and matmul."""
+        c_g = self.in_channels // self.groups
+        if self.kind is LayerKind.CONV2D:
+            return (self.out_channels, c_g, self.kernel[0], self.kernel[1])
+        return (self.out_channels, c_g)
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]:
+        """(rows, cols) of the weight matrix view: (K, C_g*R*S)."""
+        return (self.out_channels, self.weight_count // self.out_channels)
+
+    # ---- counts ----------------------------------------------------------------------------
+    @property
+    def weight_count(self) -> int:
+        """K * C_g * R * S; e.g. LeNet-5 conv2 (50 x 20 x 5 x 5) -> 25,000."""
+        return int(np.prod(self.weight_shape))
+
+    @property
+    def input_count(self) -> int:
+        """N * C * H * W input activations (unpadded)."""
+        return self.batch * self.in_channels * self.in_height * self.in_width
+
+    @property
+    def output_count(self) -> int:
+        """N * K * P * Q output activations."""
+        return self.batch * self.out_channels * self.out_height * self.out_width
+
+    @property
+    def macs_dense(self) -> int:
+        """N * G * K_g * C_g * P * Q * R * S = N * weight_count * P * Q."""
+        return self.batch * self.weight_count * self.out_height * self.out_width
+
+    @property
+    def weight_nnz(self) -> int:
+        """Exact non-zero weights from the mask, else round(weight_count * weight_density)."""
+        if self.weight_mask is not None:
+            return int(self.weight_mask.sum())
+        if self.row_nnz is not None:
+            return int(self.row_nnz.sum())
+        return int(round(self.weight_count * self.weight_density))
+
+    @property
+    def effective_weight_density(self) -> float:
+        """weight_nnz / weight_count (exact when a mask is given)."""
+        return self.weight_nnz / self.weight_count
+
+    @property
+    def has_mask(self) -> bool:
+        return self.weight_mask is not None
+
+    def matrix_mask(self) -> np.ndarray | None:
+        """The mask in the (K, C_g*R*S) matrix view, or None."""
+        if self.weight_mask is None:
+            return None
+        return self.weight_mask.reshape(self.matrix_shape)
+
+    def rows_nnz(self) -> np.ndarray | None:
+        """Non-zeros per row (output channel) of the matrix view, from the mask or given."""
+        if self.row_nnz is not None:
+            return self.row_nnz
+        mask = self.matrix_mask()
+        return None if mask is None else mask.sum(axis=1)
+
+    def cols_nnz(self) -> np.ndarray | None:
+        """Non-zeros per column (reduction index) of the matrix view, from the mask or given."""
+        if self.col_nnz is not None:
+            return self.col_nnz
+        mask = self.matrix_mask()
+        return None if mask is None else mask.sum(axis=0)
+
+    def expected_effective_macs(self) -> float:
+        """Exact ``effective_macs`` when given, else macs_dense x weight density x input density."""
+        if self.effective_macs is not None:
+            return float(self.effective_macs)
+        return self.macs_dense * self.effective_weight_density * self.input_density
+
+    def with_densities(self, weight: float = 1.0, inputs: float = 1.0,
+                       outputs: float = 1.0) -> "LayerWorkload":
+        """A copy with new densities and no exact data (``with_densities()`` is the dense layer)."""
+        return LayerWorkload(
+            self.name, self.kind, self.in_channels, self.out_channels, self.in_height,
+            self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
+            self.batch, weight, inputs, outputs)
+
+    def with_batch(self, batch: int) -> "LayerWorkload":
+        """A copy for another batch size (exact effective MACs scale with the batch)."""
+        macs = None if self.effective_macs is None else self.effective_macs * batch // self.batch
+        return LayerWorkload(
+            self.name, self.kind, self.in_channels, self.out_channels, self.in_height,
+            self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
+            batch, self.weight_density, self.input_density, self.output_density,
+            self.weight_mask, self.row_nnz, self.col_nnz, macs)
+
+
+@dataclass(frozen=True)
+class Network:
+    """An ordered sequence of layers with a name (and the sparsity profile applied, if any)."""
+
+    name: str
+    layers: tuple[LayerWorkload, ...]
+    profile: str | None = None
+
+    def layer(self, name: str) -> LayerWorkload:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = ", ".join(l.name for l in self.layers)
+        raise ConfigError([Problem("layer", f"must be one of {names}", name)])
+
+
+def _out_size(size: int, kernel: int, stride: int, pad: int, dil: int) -> int:
+    return (size + 2 * pad - dil * (kernel - 1) - 1) // stride + 1
+
+
+def _shape_problems(layer: LayerWorkload):
+    where = layer.name
+    positive = {"in_channels": layer.in_channels, "out_channels": layer.out_channels,
+                "in_height": layer.in_height, "in_width": layer.in_width,
+                "groups": layer.groups, "batch": layer.batch}
+    for key, value in positive.items():
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            yield Problem(f"{where}.{key}", "must be an integer >= 1", value)
+    for key in ("kernel", "stride", "dilation"):
+        if min(getattr(layer, key)) < 1:
+            yield Problem(f"{where}.{key}", "must be >= 1", getattr(layer, key))
+    if min(layer.padding) < 0:
+        yield Problem(f"{where}.padding", "must be >= 0", layer.padding)
+    for key in ("weight_density", "input_density", "output_density"):
+        value = getattr(layer, key)
+        if not 0.0 <= value <= 1.0:
+            yield Problem(f"{where}.{key}", "must be in [0, 1]", value)
+    if layer.groups >= 1:
+        for key in ("in_channels", "out_channels"):
+            if getattr(layer, key) % layer.groups:
+                yield Problem(f"{where}.{key}", f"must be divisible by groups={layer.groups}",
+                              getattr(layer, key))
+    if layer.kind is not LayerKind.CONV2D and (layer.kernel != (1, 1) or layer.in_width != 1
+                                               and layer.kind is LayerKind.LINEAR):
+        yield Problem(f"{where}.kernel", f"must be (1, 1) for a {layer.kind} layer", layer.kernel)
+    if min(layer.in_height, layer.in_width) >= 1 and min(
+            _out_size(layer.in_height, layer.kernel[0], layer.stride[0], layer.padding[0],
+                      layer.dilation[0]),
+            _out_size(layer.in_width, layer.kernel[1], layer.stride[1], layer.padding[1],
+                      layer.dilation[1])) < 1:
+        yield Problem(f"{where}.kernel", "must fit in the padded input", layer.kernel)
+    if layer.effective_macs is not None and layer.effective_macs < 0:
+        yield Problem(f"{where}.effective_macs", "must be >= 0", layer.effective_macs)
