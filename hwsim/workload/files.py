@@ -1,0 +1,357 @@
+"""Workload files (YAML or JSON, by extension): load, save, and the one resolver the CLI uses.
+
+Load order: ``base`` built-in (or the listed layers' shapes) -> ``profile`` densities ->
+per-layer values given in the file (densities, ``effective_macs``, ``row_nnz``, ``col_nnz``,
+``weight_mask``) -> validation of every layer, all problems reported at once with the file,
+the dotted path (``layers.conv2.kernel``, or ``layers[2]...`` when the layer has no usable
+name) and the bad value. :func:`save_network` writes every layer in full, so
+``load_network(save_network(net, p))`` gives back ``net`` exactly, masks included.
+
+Example::
+
+    net = resolve_network("alexnet", profile="han2015")   # built-in name or file path
+    save_network(net, "alexnet_han.yaml")
+    assert load_network("alexnet_han.yaml") == net
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from hwsim.errors import ConfigError, Problem
+from hwsim.workload.builtin import builtin_network
+from hwsim.workload.layer import LayerWorkload, Network
+from hwsim.workload.masks import decode_mask, encode_mask
+from hwsim.workload.profiles import LayerDensities, apply_profile, list_profiles, \
+    profile_densities, profile_networks
+from hwsim.workload.schema import OVERRIDE_FIELDS, LayerOverride, LayerSpec, NetworkSpec, \
+    validation_problems
+
+WORKLOAD_SUFFIXES = (".yaml", ".yml", ".json")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+# ---- public entry points -------------------------------------------------------------------
+def resolve_network(name_or_path: str | os.PathLike, profile: str | None = None,
+                    batch: int | None = None) -> Network:
+    """A built-in network (by name or alias) or a workload file, then ``profile`` and ``batch``.
+
+    A string ending in .yaml/.yml/.json, an existing path or a ``PathLike`` is read as a file;
+    anything else must be a built-in name (a :class:`ConfigError` lists them). ``profile``
+    replaces the densities (dropping exact data); ``batch`` rescales every layer.
+    Example: ``resolve_network("lenet-300-100", batch=4).layers[0].macs_dense == 4 * 235_200``.
+    """
+    if _is_file_reference(name_or_path):
+        network = load_network(name_or_path)
+    else:
+        network = _builtin_or_file_error(str(name_or_path))
+    if profile is not None:
+        network = apply_profile(network, profile)
+    if batch is not None:
+        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+            raise ConfigError([Problem("batch", "must be an integer >= 1", batch)])
+        network = Network(network.name, tuple(layer.with_batch(batch)
+                                              for layer in network.layers), network.profile)
+    return network
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    """Read a workload file (.yaml, .yml or .json); see :func:`parse_network`."""
+    path = Path(path)
+    return parse_network(_read(path), source=str(path))
+
+
+def parse_network(data: Any, source: str | None = None) -> Network:
+    """Validate the contents of a workload file; every problem at once as a ConfigError.
+
+    Example: ``parse_network({"base": "lenet300", "layers": [{"name": "fc1",
+    "weight_density": 0.5}]}).layers[0].weight_nnz == 117_600``.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError([Problem("", "must be a mapping with keys "
+                                   + ", ".join(NetworkSpec.model_fields), type(data).__name__,
+                                   source)])
+    spec, problems = _validate(NetworkSpec, data, "", source)
+    top = spec if spec is not None else _salvage(data)
+    base = None
+    if top.base is not None:
+        base, more = _attempt(lambda: builtin_network(top.base, top.batch), "base", source)
+        problems += more
+    name = top.name or (base.name if base else None)
+    if name is None and top.base is None:
+        problems.append(Problem("name", "must be given when there is no base", None, source))
+    densities = None
+    if top.profile is not None and name is not None:
+        densities, more = _profile_densities(top.profile, base.name if base else name, source)
+        problems += more
+    raw = data.get("layers") if isinstance(data.get("layers"), list) else []
+    layers, more = _build_layers(raw, base, densities, top.batch, source)
+    problems += more
+    if problems:
+        raise ConfigError(problems)
+    return Network(name, layers, top.profile or top.sparsity_source)
+
+
+def _salvage(data: dict) -> NetworkSpec:
+    """The top-level keys that are valid on their own (to go on checking the layers)."""
+    valid = {}
+    for key in NetworkSpec.model_fields:
+        if key in data and key != "layers":
+            spec, problems = _validate(NetworkSpec, {key: data[key]}, "", None)
+            if not problems:
+                valid[key] = getattr(spec, key)
+    return NetworkSpec(**valid)
+
+
+def network_to_dict(network: Network) -> dict:
+    """The workload-file form of ``network``: every layer in full, masks packed (see masks)."""
+    batches = {layer.batch for layer in network.layers}
+    if len(batches) > 1:
+        raise ConfigError([Problem(f"{network.name}.layers", "must all have the same batch",
+                                   sorted(batches))])
+    data: dict[str, Any] = {"name": network.name}
+    if network.profile in list_profiles():
+        data["profile"] = network.profile
+    elif network.profile is not None:
+        data["sparsity_source"] = network.profile
+    data["batch"] = batches.pop() if batches else 1
+    data["layers"] = [_layer_to_dict(layer) for layer in network.layers]
+    return data
+
+
+def save_network(network: Network, path: str | os.PathLike) -> Path:
+    """Write ``network`` to ``path`` (.yaml/.yml/.json) atomically (temp file + os.replace).
+
+    Returns the path written. Round trip: ``load_network(save_network(net, p))`` equals ``net``
+    field by field, including masks and per-row / per-column nnz.
+    """
+    path = Path(path)
+    suffix = _check_suffix(path)
+    data = network_to_dict(network)
+    if suffix == ".json":
+        text = json.dumps(data, indent=1)
+    else:
+        text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None,
+                         width=100)
+    _write_atomically(path, text)
+    return path
+
+
+# ---- reading and writing -------------------------------------------------------------------
+def _is_file_reference(name_or_path: str | os.PathLike) -> bool:
+    if not isinstance(name_or_path, str):
+        return True
+    return name_or_path.lower().endswith(WORKLOAD_SUFFIXES) or os.path.isfile(name_or_path)
+
+
+def _builtin_or_file_error(name: str) -> Network:
+    try:
+        return builtin_network(name)
+    except ConfigError as exc:
+        raise ConfigError([dataclasses.replace(
+            p, requirement=p.requirement + " or a workload file path (.yaml, .yml, .json)")
+            for p in exc.problems]) from None
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in WORKLOAD_SUFFIXES:
+        raise ConfigError([Problem("file", "must end in .yaml, .yml or .json", str(path))])
+    return suffix
+
+
+def _read(path: Path) -> Any:
+    suffix = _check_suffix(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_Loader)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if suffix == ".json" else "YAML"
+        message = " ".join(str(exc).split())
+        raise ConfigError([Problem("", f"must be valid {kind}", message, str(path))]) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
+                                    suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def _layer_to_dict(layer: LayerWorkload) -> dict:
+    data: dict[str, Any] = {"name": layer.name, "kind": str(layer.kind)}
+    for key in ("in_channels", "out_channels", "in_height", "in_width", "groups"):
+        data[key] = int(getattr(layer, key))
+    for key in ("kernel", "stride", "padding", "dilation"):
+        data[key] = [int(v) for v in getattr(layer, key)]
+    for key in ("weight_density", "input_density", "output_density"):
+        data[key] = float(getattr(layer, key))
+    if layer.effective_macs is not None:
+        data["effective_macs"] = int(layer.effective_macs)
+    for key in ("row_nnz", "col_nnz"):
+        if getattr(layer, key) is not None:
+            data[key] = [int(v) for v in getattr(layer, key)]
+    if layer.weight_mask is not None:
+        data["weight_mask"] = encode_mask(layer.weight_mask)
+    return data
+
+
+# ---- validation and construction -----------------------------------------------------------
+def _validate(model: type[BaseModel], data: Any, prefix: str, source: str | None):
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_problems(exc, model, prefix, source)
+
+
+def _attempt(make, path: str, source: str | None):
+    """``(make(), [])`` or ``(None, problems)`` with each problem moved under ``path``."""
+    try:
+        return make(), []
+    except ConfigError as exc:
+        return None, [Problem(path, p.requirement, p.value, source) for p in exc.problems]
+
+
+def _profile_densities(profile: str, network: str, source: str | None):
+    try:
+        return profile_densities(profile, network), []
+    except ConfigError:
+        if profile not in list_profiles():
+            return None, [Problem("profile", f"must be one of {', '.join(list_profiles())}",
+                                  profile, source)]
+        return None, [Problem("profile", f"must be a profile with data for network {network!r}"
+                              f" ({profile} covers {', '.join(profile_networks(profile))})",
+                              profile, source)]
+
+
+def _build_layers(raw: list, base: Network | None, densities: dict | None, batch: int,
+                  source: str | None):
+    model = LayerOverride if base is not None else LayerSpec
+    entries, problems = _validate_entries(raw, model, source)
+    if base is not None:
+        starts = {layer.name: _fields(layer) for layer in base.layers}
+        problems += [Problem(f"{prefix}.name", f"must be a layer of base {base.name} "
+                             f"({', '.join(starts)})", entry.name, source)
+                     for prefix, entry in entries.values() if entry.name not in starts]
+    else:
+        starts = {name: {**entry.model_dump(exclude=set(OVERRIDE_FIELDS)), "batch": batch}
+                  for name, (_, entry) in entries.items()}
+    if densities is not None:
+        problems += _coverage_problems(densities, starts, source)
+    layers = []
+    for name, start in starts.items():
+        prefix, entry = entries.get(name, (f"layers.{name}", None))
+        layer, more = _make_layer(start, densities, entry, prefix, source)
+        problems += more
+        if layer is not None:
+            layers.append(layer)
+    return tuple(layers), problems
+
+
+def _validate_entries(raw: list, model: type[BaseModel], source: str | None):
+    """Validated entries by layer name (``name -> (path prefix, entry)``) and the problems."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in raw]
+    entries: dict[str, tuple[str, BaseModel]] = {}
+    problems: list[Problem] = []
+    for index, item in enumerate(raw):
+        name = names[index]
+        usable = isinstance(name, str) and name and names.count(name) == 1
+        prefix = f"layers.{name}" if usable else f"layers[{index}]"
+        if isinstance(name, str) and names.index(name) != index:
+            problems.append(Problem(f"{prefix}.name", "must be unique", name, source))
+            continue
+        entry, more = _validate(model, item, prefix, source)
+        problems += more
+        if entry is not None:
+            entries[entry.name] = (prefix, entry)
+    return entries, problems
+
+
+def _coverage_problems(densities: dict, starts: dict, source: str | None) -> list[Problem]:
+    missing = [Problem("layers", f"must include layer {name!r} of the profile",
+                       ", ".join(starts), source) for name in densities if name not in starts]
+    return missing + [Problem(f"layers.{name}.name", "must be a layer the profile has data "
+                              f"for ({', '.join(densities)})", name, source)
+                      for name in starts if name not in densities]
+
+
+def _make_layer(start: dict, densities: dict | None, entry: BaseModel | None, prefix: str,
+                source: str | None):
+    kwargs = dict(start)
+    profile: LayerDensities | None = (densities or {}).get(kwargs["name"])
+    if profile is not None:
+        kwargs.update(weight_density=profile.weight, input_density=profile.inputs,
+                      output_density=profile.outputs, weight_mask=None, row_nnz=None,
+                      col_nnz=None, effective_macs=None)
+    problems: list[Problem] = []
+    for key in sorted(entry.model_fields_set & set(OVERRIDE_FIELDS)) if entry else ():
+        value = getattr(entry, key)
+        if key == "weight_mask" and value is not None:
+            value, more = decode_mask(value.shape, value.packbits_base64,
+                                      f"{prefix}.weight_mask", source)
+            problems += more
+        kwargs[key] = value
+    try:
+        layer = LayerWorkload(**kwargs)
+    except ConfigError as exc:
+        name = kwargs["name"]
+        return None, problems + [dataclasses.replace(p, path=_rebase(p.path, name, prefix),
+                                                     file=source) for p in exc.problems]
+    return layer, problems + _exact_data_problems(layer, prefix, source)
+
+
+def _rebase(path: str, name: str, prefix: str) -> str:
+    return prefix + path[len(name):] if path.startswith(name + ".") else f"{prefix}.{path}"
+
+
+def _fields(layer: LayerWorkload) -> dict:
+    return {f.name: getattr(layer, f.name) for f in dataclasses.fields(layer)}
+
+
+def _exact_data_problems(layer: LayerWorkload, prefix: str, source: str | None) -> list:
+    """Lengths, ranges and mutual consistency of row_nnz, col_nnz, mask and effective_macs."""
+    rows, cols = layer.matrix_shape
+    problems = []
+    for key, length, top, what in (("row_nnz", rows, cols, "output channel"),
+                                   ("col_nnz", cols, rows, "matrix-view column")):
+        given = getattr(layer, key)
+        if given is None:
+            continue
+        if len(given) != length:
+            problems.append(Problem(f"{prefix}.{key}", f"must have {length} entries (one per "
+                                    f"{what})", f"{len(given)} entries", source))
+        elif len(given) and (given.min() < 0 or given.max() > top):
+            bad = int(given[(given < 0) | (given > top)][0])
+            problems.append(Problem(f"{prefix}.{key}", f"must hold values in [0, {top}]", bad,
+                                    source))
+        elif layer.weight_mask is not None:
+            from_mask = layer.matrix_mask().sum(axis=1 if key == "row_nnz" else 0)
+            if (from_mask != given).any():
+                index = int((from_mask != given).argmax())
+                problems.append(Problem(f"{prefix}.{key}[{index}]", "must equal the "
+                                        f"weight_mask's count ({int(from_mask[index])})",
+                                        int(given[index]), source))
+    if (layer.row_nnz is not None and layer.col_nnz is not None and not problems
+            and layer.row_nnz.sum() != layer.col_nnz.sum()):
+        problems.append(Problem(f"{prefix}.col_nnz", f"must sum to sum(row_nnz) = "
+                                f"{int(layer.row_nnz.sum())}", int(layer.col_nnz.sum()), source))
+    if layer.effective_macs is not None and layer.effective_macs > layer.macs_dense:
+        problems.append(Problem(f"{prefix}.effective_macs", f"must be <= macs_dense = "
+                                f"{layer.macs_dense}", layer.effective_macs, source))
+    return problems

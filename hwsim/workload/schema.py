@@ -1,0 +1,181 @@
+"""Pydantic models of a workload file (YAML or JSON) and the mapping of their errors to Problems.
+
+A file either lists every layer with its shape (``layers: [{name, kind, in_channels, ...}]``)
+or starts from a built-in (``base: alexnet``) and lists per-layer overrides. Example::
+
+    name: lenet300-pruned
+    batch: 1
+    layers:
+      - {name: fc1, kind: linear, in_channels: 784, out_channels: 300, weight_density: 0.08}
+      - {name: fc2, kind: linear, in_channels: 300, out_channels: 100,
+         weight_mask: {shape: [100, 300], packbits_base64: "..."}}
+
+Models check keys, types and single-value ranges (sizes >= 1, densities in [0, 1]);
+cross-field rules (groups dividing the channels, the kernel fitting the input, mask and nnz
+shapes) are checked by :class:`LayerWorkload` and :mod:`hwsim.workload.files` on the layers
+that pass, and the problems of every layer are reported together.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Iterable, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from hwsim.errors import Problem
+from hwsim.types import LayerKind
+
+
+def _as_pair(value: Any) -> Any:
+    """3 -> (3, 3); lists and tuples are passed on for pydantic to check."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    return value
+
+
+Size = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=0)]
+Density = Annotated[float, Field(ge=0.0, le=1.0)]
+Pair = Annotated[tuple[Size, Size], BeforeValidator(_as_pair)]
+Padding = Annotated[tuple[Count, Count], BeforeValidator(_as_pair)]
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class MaskSpec(BaseModel):
+    """A boolean weight mask: ``numpy.packbits(mask.ravel(), bitorder="little")`` in base64.
+
+    Bit j of byte i (little-endian bit order: bit 0 is the least significant) is element
+    ``8*i + j`` of the row-major (C-order) flattened mask; trailing pad bits are 0.
+    Example: mask ``[[1, 0, 1], [1, 0, 0]]`` -> bits 1,0,1,1,0,0 -> byte 0b001101 = 13 -> "DQ==".
+    The shape is the weight shape (K, C_g, R, S) or the (K, C_g*R*S) matrix view.
+    """
+
+    model_config = _FROZEN
+    shape: tuple[Count, ...]
+    packbits_base64: str
+
+
+class LayerSpec(BaseModel):
+    """One fully described layer (fields as :class:`hwsim.workload.LayerWorkload`)."""
+
+    model_config = _FROZEN
+    name: str = Field(min_length=1)
+    kind: LayerKind
+    in_channels: Size
+    out_channels: Size
+    in_height: Size = 1
+    in_width: Size = 1
+    kernel: Pair = (1, 1)
+    stride: Pair = (1, 1)
+    padding: Padding = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: Size = 1
+    weight_density: Density = 1.0
+    input_density: Density = 1.0
+    output_density: Density = 1.0
+    effective_macs: Optional[Count] = None
+    row_nnz: Optional[tuple[Count, ...]] = None
+    col_nnz: Optional[tuple[Count, ...]] = None
+    weight_mask: Optional[MaskSpec] = None
+
+
+class LayerOverride(BaseModel):
+    """Per-layer changes to a ``base`` built-in's layer: densities and exact data only."""
+
+    model_config = _FROZEN
+    name: str = Field(min_length=1)
+    weight_density: Optional[Density] = None
+    input_density: Optional[Density] = None
+    output_density: Optional[Density] = None
+    effective_macs: Optional[Count] = None
+    row_nnz: Optional[tuple[Count, ...]] = None
+    col_nnz: Optional[tuple[Count, ...]] = None
+    weight_mask: Optional[MaskSpec] = None
+
+
+class NetworkSpec(BaseModel):
+    """The top level of a workload file; ``layers`` are validated one by one afterwards.
+
+    ``profile`` names a built-in profile applied on load (values given per layer win);
+    ``sparsity_source`` only records where the densities came from (e.g. a pruning run) and
+    becomes :attr:`Network.profile` when no ``profile`` is given.
+    """
+
+    model_config = _FROZEN
+    name: Optional[str] = None
+    base: Optional[str] = None
+    profile: Optional[str] = None
+    sparsity_source: Optional[str] = None
+    batch: int = Field(default=1, ge=1)
+    layers: list[Any] = Field(default_factory=list)
+
+
+# Fields a LayerSpec / LayerOverride carries that override densities or exact data.
+OVERRIDE_FIELDS = ("weight_density", "input_density", "output_density", "effective_macs",
+                   "row_nnz", "col_nnz", "weight_mask")
+
+
+def validation_problems(error: ValidationError, model: type[BaseModel], prefix: str,
+                        file: str | None) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with a dotted path under ``prefix``.
+
+    Example: an unknown key ``kernal`` in layer conv2 gives
+    ``layers.conv2.kernal must be a known key (one of name, kind, ...). Got 'kernal' instead.``
+    """
+    return [_problem(item, model, prefix, file) for item in error.errors()]
+
+
+def _problem(item: dict, model: type[BaseModel], prefix: str, file: str | None) -> Problem:
+    loc, kind, ctx = tuple(item["loc"]), item["type"], item.get("ctx") or {}
+    pair = next((i for i, part in enumerate(loc) if part in _PAIRS), None)
+    if pair is not None and (kind in ("tuple_type", "too_short", "too_long", "missing")):
+        value = item.get("input") if len(loc) == pair + 1 else "a short list"
+        return Problem(_join(prefix, loc[:pair + 1]), "must be an integer or a list of two "
+                       "integers", value, file)
+    path = _join(prefix, loc)
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_allowed_keys(model, loc))
+        return Problem(path, f"must be a known key (one of {allowed})", loc[-1], file)
+    if kind == "missing":
+        return Problem(path, "must be given", None, file)
+    return Problem(path, _requirement(kind, ctx, item["msg"]), item.get("input"), file)
+
+
+_PAIRS = ("kernel", "stride", "padding", "dilation")
+
+
+def _requirement(kind: str, ctx: dict, msg: str) -> str:
+    if kind == "enum":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    if kind.startswith("int_"):
+        return "must be an integer"
+    if kind.startswith("float_"):
+        return "must be a number"
+    if kind.startswith("string_"):
+        return "must be a string"
+    if kind in ("tuple_type", "list_type"):
+        return "must be a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be a mapping"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+                "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"must be {sign} {bound}"
+    return f"must be valid ({msg[0].lower() + msg[1:]})"
+
+
+def _allowed_keys(model: type[BaseModel], loc: Iterable) -> list[str]:
+    if len(tuple(loc)) > 1 and "weight_mask" in tuple(loc):
+        return list(MaskSpec.model_fields)
+    return list(model.model_fields)
+
+
+def _join(prefix: str, loc: Iterable) -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
