@@ -24,7 +24,9 @@ class MemoryLevel:
     Energies are per access of ``width_bits``; bandwidth and leakage are per instance.
     ``size_bytes`` is per instance (DRAM: the device capacity). DRAM-only fields are
     ``burst_bytes``, ``row_buffer_bytes``, ``row_activation_energy_pj`` (0 when not modelled)
-    and ``access_latency_cycles``.
+    and ``access_latency_cycles``. ``metadata_for``: operands whose format metadata (e.g.
+    CSC column pointers: EIE's pointer SRAM) this level stores apart from their values; such a
+    level need not appear in :meth:`Accelerator.path` (``operands`` may be empty).
     """
 
     name: str
@@ -43,6 +45,7 @@ class MemoryLevel:
     row_activation_energy_pj: float = 0.0
     access_latency_cycles: int = 0
     source: str = ""
+    metadata_for: frozenset[Operand] = frozenset()
 
     @property
     def width_bytes(self) -> float:

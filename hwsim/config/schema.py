@@ -1,0 +1,220 @@
+"""Pydantic models of an accelerator YAML file (one model per section, ``extra="forbid"``, frozen).
+
+These models check each field on its own (types, ranges, closed vocabularies); the rules that
+relate fields to each other live in :mod:`hwsim.config.checks` and run from
+:meth:`ArchConfig._semantic_checks`, so ``ArchConfig.model_validate(data)`` is always complete.
+Use :func:`hwsim.config.parse_arch_config` to get every problem of a file at once.
+
+A minimal file (sizes in bytes, or strings such as ``"128 KiB"``)::
+
+    name: tiny
+    dataflow: weight_stationary
+    memories:
+      dram: {kind: dram, preset: lpddr4, size_bytes: 1 GiB}
+      glb:  {kind: sram, size_bytes: 64 KiB, width_bits: 64, operands: [weights, inputs, outputs]}
+    compute: {pe_count: 16, array_rows: 4, array_cols: 4, clock_hz: 500e6,
+              weight_bits: 8, activation_bits: 8, accumulator_bits: 32}
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
+                      field_validator, model_validator)
+
+from hwsim.types import Dataflow, Operand, SparseFormat, WorkDistribution, ZeroHandling
+
+_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)\s*$")
+
+
+def parse_size(value):
+    """``"128 KiB"`` -> 131072; ints pass through unchanged.
+
+    Only binary units (B, KiB, MiB, GiB) are accepted, so a size is never ambiguous.
+    """
+    if not isinstance(value, str):
+        return value
+    match = _SIZE.match(value)
+    if match is None:
+        raise ValueError("must be a whole number of bytes or a size such as '128 KiB' "
+                         "(units B, KiB, MiB, GiB)")
+    size = float(match.group(1)) * _UNITS[match.group(2)]
+    if size != int(size):
+        raise ValueError("must be a whole number of bytes")
+    return int(size)
+
+
+SizeBytes = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+Bits = Annotated[int, Field(ge=1, le=64)]
+IndexBits = Annotated[int, Field(ge=1, le=32)]
+Operands = Annotated[tuple[Operand, ...], Field(min_length=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _no_repeats(values: tuple) -> tuple:
+    if len(set(values)) != len(values):
+        raise ValueError("must not list an operand twice")
+    return values
+
+
+class _LevelConfig(_Section):
+    """Fields shared by every memory level. Energies: give ``read_energy_pj`` (per access of
+    ``width_bits``) or ``read_energy_pj_per_bit`` or neither (then the reference model);
+    ``write_*`` defaults to the read value. Bandwidth: ``bandwidth_bytes_per_cycle`` or
+    ``bandwidth_gb_per_s`` (converted at ``compute.clock_hz``) or neither."""
+
+    instances: PositiveInt = 1
+    read_energy_pj: Optional[NonNegFloat] = None
+    write_energy_pj: Optional[NonNegFloat] = None
+    read_energy_pj_per_bit: Optional[NonNegFloat] = None
+    write_energy_pj_per_bit: Optional[NonNegFloat] = None
+    bandwidth_bytes_per_cycle: Optional[PositiveFloat] = None
+    bandwidth_gb_per_s: Optional[PositiveFloat] = None
+    leakage_power_mw: NonNegFloat = 0.0
+    metadata_for: tuple[Operand, ...] = ()
+    source: str = ""
+
+    _check_metadata = field_validator("metadata_for")(_no_repeats)
+
+
+class OnChipLevelConfig(_LevelConfig):
+    """An SRAM buffer or register file, ``size_bytes`` and bandwidth per instance.
+
+    Without a bandwidth, one access of ``width_bits`` per bank per cycle is assumed.
+    ``operands`` may be empty for a level that only holds ``metadata_for`` an operand (EIE's
+    pointer SRAM holds the weights' CSC column pointers).
+    """
+
+    kind: Literal["sram", "regfile"]
+    size_bytes: SizeBytes
+    width_bits: PositiveInt
+    operands: tuple[Operand, ...]
+    banks: PositiveInt = 1
+    access_latency_cycles: NonNegInt = 0
+
+    _check_operands = field_validator("operands")(_no_repeats)
+
+
+class DramConfig(_LevelConfig):
+    """Off-chip DRAM. ``preset`` (lpddr2, lpddr4, ddr4, hbm2) fills energy, bandwidth, width
+    and burst; any field given here overrides the preset."""
+
+    kind: Literal["dram"]
+    preset: Optional[str] = None
+    size_bytes: SizeBytes
+    width_bits: Optional[PositiveInt] = None
+    operands: Operands = (Operand.WEIGHTS, Operand.INPUTS, Operand.OUTPUTS)
+    burst_bytes: Optional[PositiveInt] = None
+    row_buffer_bytes: NonNegInt = 0
+    row_activation_energy_pj: NonNegFloat = 0.0
+    access_latency_cycles: NonNegInt = 0
+
+    _check_operands = field_validator("operands")(_no_repeats)
+
+
+LevelConfig = Annotated[Union[DramConfig, OnChipLevelConfig], Field(discriminator="kind")]
+
+
+class ComputeConfig(_Section):
+    """The MAC array. ``mac_energy_pj`` defaults to the reference table at the arithmetic
+    precision: mult(max(weight_bits, activation_bits)) + add(accumulator_bits)."""
+
+    pe_count: PositiveInt
+    array_rows: PositiveInt
+    array_cols: PositiveInt
+    macs_per_pe_per_cycle: PositiveInt = 1
+    clock_hz: PositiveFloat
+    weight_bits: Bits
+    activation_bits: Bits
+    accumulator_bits: Bits
+    number_format: Literal["int", "float"] = "int"
+    mac_energy_pj: Optional[NonNegFloat] = None
+    gated_mac_energy_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    source: str = ""
+
+
+class FormatConfig(_Section):
+    """Storage format of one operand. ``value_bits`` defaults to the arithmetic width
+    (weights: the codebook's ``stored_bits`` under weight sharing)."""
+
+    format: SparseFormat = SparseFormat.DENSE
+    value_bits: Optional[Bits] = None
+    index_bits: Optional[IndexBits] = None
+    pointer_bits: Optional[Bits] = None
+    run_bits: Optional[IndexBits] = None
+    relative_index: bool = True
+
+
+class StructuredConfig(_Section):
+    """N:M structured sparsity the datapath exploits; ``metadata_bits`` per kept weight
+    defaults to ceil(log2(m)) (2 for 2:4)."""
+
+    n: PositiveInt
+    m: PositiveInt
+    metadata_bits: Optional[PositiveInt] = None
+
+
+class WeightSharingConfig(_Section):
+    """A k-entry codebook; ``lookup_energy_pj`` defaults to a register-file read of the
+    arithmetic width."""
+
+    codebook_entries: Annotated[int, Field(ge=2)]
+    stored_bits: Annotated[int, Field(ge=1, le=16)]
+    lookup_energy_pj: Optional[NonNegFloat] = None
+
+
+class SparsityConfig(_Section):
+    """What the accelerator does with zeros (all defaults: a dense machine)."""
+
+    weight_format: FormatConfig = FormatConfig()
+    activation_format: FormatConfig = FormatConfig()
+    weight_zeros: ZeroHandling = ZeroHandling.NONE
+    activation_zeros: ZeroHandling = ZeroHandling.NONE
+    structured: Optional[StructuredConfig] = None
+    distribution: WorkDistribution = WorkDistribution.DENSE_TILES
+    fifo_depth: Optional[PositiveInt] = None
+    weight_sharing: Optional[WeightSharingConfig] = None
+
+
+class ArchConfig(_Section):
+    """A whole accelerator file. ``memories`` run from DRAM (first) inwards."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    technology_nm: PositiveFloat = 45.0
+    vdd_v: Optional[PositiveFloat] = None
+    energy_reference: str = "horowitz_45nm"
+    dataflow: Dataflow
+    weights_resident: bool = False
+    memories: Annotated[dict[str, LevelConfig], Field(min_length=1)]
+    compute: ComputeConfig
+    sparsity: SparsityConfig = SparsityConfig()
+    meta: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _semantic_checks(self, info: ValidationInfo) -> "ArchConfig":
+        """Cross-field rules; raises :class:`hwsim.errors.ConfigError` (not a pydantic error)
+        so that the caller gets them as :class:`~hwsim.errors.Problem` records."""
+        from hwsim.config.checks import ConfigParts, semantic_problems
+        from hwsim.errors import ConfigError
+
+        context = info.context or {}
+        problems = semantic_problems(ConfigParts.from_config(self, context.get("base_dir")))
+        if problems:
+            source = context.get("source")
+            raise ConfigError(p if p.file else _with_file(p, source) for p in problems)
+        return self
+
+
+def _with_file(problem, source):
+    return replace(problem, file=source)
