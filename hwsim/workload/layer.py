@@ -20,7 +20,9 @@ weight_count = 300 x 784 = 235,200, macs_dense = 235,200 per image.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 import numpy as np
@@ -93,13 +95,13 @@ class LayerWorkload:
             raise ConfigError(problems)
 
     # ---- loop nest -------------------------------------------------------------------------
-    @property
+    @cached_property
     def out_height(self) -> int:
         """P = floor((H + 2*pad - dil*(R-1) - 1) / stride) + 1; e.g. 28x28, 5x5, pad 0 -> 24."""
         return _out_size(self.in_height, self.kernel[0], self.stride[0], self.padding[0],
                          self.dilation[0])
 
-    @property
+    @cached_property
     def out_width(self) -> int:
         """Q, as :attr:`out_height` along the width."""
         return _out_size(self.in_width, self.kernel[1], self.stride[1], self.padding[1],
@@ -113,7 +115,7 @@ class LayerWorkload:
                 "P": self.out_height, "Q": self.out_width,
                 "R": self.kernel[0], "S": self.kernel[1]}
 
-    @property
+    @cached_property
     def weight_shape(self) -> tuple[int, ...]:
         """(K, C_g, R, S) for conv2d, (K, C_g) for linear and matmul."""
         c_g = self.in_channels // self.groups
@@ -127,10 +129,10 @@ class LayerWorkload:
         return (self.out_channels, self.weight_count // self.out_channels)
 
     # ---- counts ----------------------------------------------------------------------------
-    @property
+    @cached_property
     def weight_count(self) -> int:
         """K * C_g * R * S; e.g. LeNet-5 conv2 (50 x 20 x 5 x 5) -> 25,000."""
-        return int(np.prod(self.weight_shape))
+        return math.prod(self.weight_shape)
 
     @property
     def input_count(self) -> int:
@@ -142,12 +144,12 @@ class LayerWorkload:
         """N * K * P * Q output activations."""
         return self.batch * self.out_channels * self.out_height * self.out_width
 
-    @property
+    @cached_property
     def macs_dense(self) -> int:
         """N * G * K_g * C_g * P * Q * R * S = N * weight_count * P * Q."""
         return self.batch * self.weight_count * self.out_height * self.out_width
 
-    @property
+    @cached_property
     def weight_nnz(self) -> int:
         """Exact non-zero weights from the mask, else round(weight_count * weight_density)."""
         if self.weight_mask is not None:

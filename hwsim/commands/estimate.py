@@ -1,0 +1,272 @@
+"""``hwsim estimate``: memory, energy and latency per layer, pruned vs dense, on one accelerator.
+
+    hwsim estimate --arch FILE --workload NAME|FILE [--profile han2015] [--batch N]
+                   [--layer NAME] [--baseline-arch FILE] [--objective energy|latency|edp]
+                   [--format table|csv|json|md] [--output FILE]
+
+The dense baseline is the same network with every density 1 (no mask) on the same accelerator,
+or on ``--baseline-arch``. ``table`` fits an 80-column terminal; ``json`` is the stable record
+of :meth:`hwsim.cost.NetworkComparison.to_dict` (units in every key); ``csv`` has one row per
+layer plus ``total``; ``md`` is a Markdown table. ``--output`` writes the file atomically.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from dataclasses import replace
+
+from hwsim.arch import load_arch
+from hwsim.cost import EstimateOptions, compare_network
+from hwsim.cost.network import NetworkComparison, Savings, total_cost
+from hwsim.types import Objective, Operand
+from hwsim.workload import resolve_network
+
+FORMATS = ("table", "csv", "json", "md")
+
+
+def register(subparsers) -> None:
+    """Add the ``estimate`` subcommand."""
+    p = subparsers.add_parser(
+        "estimate", help="energy, latency and memory per layer, pruned vs dense",
+        description="Memory, energy and latency per layer, pruned vs dense, on one "
+                    "accelerator (analytical model; see docs/cost_model.md).")
+    p.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
+    p.add_argument("--workload", required=True, metavar="NAME|FILE",
+                   help="built-in network name or workload file")
+    p.add_argument("--profile", help="sparsity profile, e.g. han2015")
+    p.add_argument("--batch", type=int, help="images per batch")
+    p.add_argument("--layer", metavar="NAME", help="report one layer only")
+    p.add_argument("--baseline-arch", metavar="FILE",
+                   help="run the dense baseline on this accelerator instead")
+    p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
+                   help="what the mapping search minimises (default energy)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    arch = load_arch(args.arch)
+    base = load_arch(args.baseline_arch) if args.baseline_arch else None
+    net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
+    if args.layer:
+        net.layer(args.layer)  # ConfigError listing the layers when unknown
+    cmp = compare_network(net, arch, base, options=EstimateOptions(Objective(args.objective)))
+    if args.layer:
+        cmp = only_layer(cmp, args.layer)
+    text = render(cmp, args.format, args)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def only_layer(cmp: NetworkComparison, name: str) -> NetworkComparison:
+    """The comparison restricted to one layer (its totals are that layer's)."""
+    i = next(i for i, l in enumerate(cmp.pruned.layers) if l.name == name)
+    p, b, s = cmp.pruned.layers[i], cmp.baseline.layers[i], cmp.layer_savings[i]
+    ok = p.supported and b.supported
+    p_total = total_cost([p] if ok else [], cmp.pruned.arch, p.clock_hz)
+    b_total = total_cost([b] if ok else [], cmp.baseline.arch, b.clock_hz)
+    pruned = replace(cmp.pruned, layers=(p,), total=p_total, unsupported_layers=int(not ok))
+    baseline = replace(cmp.baseline, layers=(b,), total=b_total, unsupported_layers=int(not ok))
+    return NetworkComparison(pruned, baseline, s or Savings.of(p_total, b_total), (s,))
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hwsim-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render(cmp: NetworkComparison, fmt: str, args=None) -> str:
+    """The comparison in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "json":
+        data = cmp.to_dict()
+        if args is not None:
+            data["options"] = {"objective": args.objective, "batch": args.batch,
+                               "layer": args.layer, "workload": args.workload}
+        return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        return to_csv(cmp)
+    if fmt == "md":
+        return to_markdown(cmp)
+    return to_table(cmp)
+
+
+# ---- number formatting ---------------------------------------------------------------------
+def si(value: float, unit: str = "", base: float = 1000.0) -> str:
+    """Compact number with k/M/G/T suffix: si(1536) -> '1.5k', si(2e6, 'B') -> '2.0MB'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    for suffix in ("", "k", "M", "G", "T"):
+        if abs(value) < base or suffix == "T":
+            return f"{value:.0f}{suffix}{unit}" if suffix == "" and value == int(value) \
+                else f"{value:.1f}{suffix}{unit}"
+        value /= base
+    return f"{value:.1f}{unit}"
+
+
+def energy(pj: float) -> str:
+    """pJ in the largest fitting unit: 12.5e6 pJ -> '12.5uJ'; 3.4e9 -> '3.40mJ'."""
+    for unit, scale in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
+        if pj >= scale:
+            return f"{pj / scale:.3g}{unit}"
+    return f"{pj:.3g}pJ"
+
+
+def seconds(s: float) -> str:
+    """Seconds in s/ms/us/ns: 3.5e-5 -> '35.0us'."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g}{unit}"
+    return f"{s / 1e-9:.3g}ns"
+
+
+def times(x: float | None) -> str:
+    """A savings factor: 2.345 -> '2.3x', None/inf -> 'inf'."""
+    if x is None or math.isinf(x):
+        return "inf"
+    return f"{x:.1f}x" if x < 100 else f"{x:.0f}x"
+
+
+# ---- table (80 columns) --------------------------------------------------------------------
+_ROW = "{:<10.10} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7} {:<11.11} {:>3}"
+_HEAD = ("layer", "E pruned", "E dense", "E save", "latency", "lat x", "DRAM",
+         "bottleneck", "on")
+
+
+def _row(p, b, s) -> str:
+    if not p.supported or not b.supported:
+        side = "" if not p.supported and not b.supported else (
+            " (pruned run)" if not p.supported else " (baseline)")
+        return f"{p.name:<10.10} unsupported{side}, see below"
+    return _ROW.format(p.name, energy(p.energy_pj), energy(b.energy_pj), times(s.energy),
+                       seconds(p.latency_s), times(s.latency), si(p.dram_bytes, "B"),
+                       p.bottleneck, "yes" if p.weights_on_chip else "no")
+
+
+def _reasons(cmp: NetworkComparison) -> list[str]:
+    reasons: dict[str, list[str]] = {}
+    for p, b in zip(cmp.pruned.layers, cmp.baseline.layers):
+        for cost in (p, b):
+            if not cost.supported:
+                reasons.setdefault(cost.unsupported_reason or "?", []).append(cost.name)
+    lines = []
+    for why, names in reasons.items():
+        lines.append(f"unsupported {', '.join(dict.fromkeys(names))}:")
+        lines += _wrap("  " + why)
+    return lines
+
+
+def _wrap(text: str, width: int = 79) -> list[str]:
+    words, lines, line = text.split(" "), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = "  " + w
+        else:
+            line = f"{line} {w}" if line else w
+    return lines + ([line] if line else [])
+
+
+def to_table(cmp: NetworkComparison) -> str:
+    """Fixed-width table (<= 80 columns): per layer pruned vs dense, then totals."""
+    p_net, b_net = cmp.pruned, cmp.baseline
+    out = [f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}, dense baseline on "
+           f"{b_net.arch}",
+           "E = energy; latency and DRAM bytes of the pruned run; on = weights kept on chip",
+           _ROW.format(*_HEAD), "-" * 79]
+    out += [_row(p, b, s) for p, b, s in zip(p_net.layers, b_net.layers, cmp.layer_savings)]
+    out.append("-" * 79)
+    out.append(_row(p_net.total, b_net.total, cmp.savings))
+    t, bt, s = p_net.total, b_net.total, cmp.savings
+    out += [
+        f"savings (dense / pruned): energy {times(s.energy)}, latency {times(s.latency)},",
+        f"  weight memory {times(s.memory)}, DRAM traffic {times(s.dram_traffic)}",
+        f"weights stored: pruned {si(t.weights.stored_bytes, 'B')} "
+        f"({si(t.weights.metadata_bytes, 'B')} metadata), dense "
+        f"{si(bt.weights.stored_bytes, 'B')}",
+        f"  whole model fits on chip: {'yes' if p_net.model_fits_on_chip else 'no'} (pruned), "
+        f"{'yes' if b_net.model_fits_on_chip else 'no'} (dense)",
+        f"DRAM per inference: {si(t.dram_bytes, 'B')}, of which weights "
+        f"{si(t.dram_bytes_of(Operand.WEIGHTS), 'B')}; compulsory "
+        f"{si(t.compulsory_dram_bytes, 'B')}",
+        f"  resident weights loaded once per model: {si(t.model_load_dram_bytes, 'B')}",
+        "energy, pruned: " + _shares(t.energy_breakdown_pj, t.energy_pj),
+        "energy, dense:  " + _shares(bt.energy_breakdown_pj, bt.energy_pj),
+    ]
+    if p_net.unsupported_layers:
+        out.append(f"{p_net.unsupported_layers} layer(s) unsupported on one side; totals and "
+                   "savings leave them out")
+        out += _reasons(cmp)
+    return "\n".join(line[:80] for line in out) + "\n"
+
+
+def _shares(parts: dict, total: float) -> str:
+    top = sorted(((v, k) for k, v in parts.items() if v > 0), reverse=True)[:4]
+    return ", ".join(f"{k} {100 * v / total:.0f}%" for v, k in top) if total else "-"
+
+
+# ---- csv / markdown ------------------------------------------------------------------------
+_CSV_CORE = ("name", "supported", "macs_dense", "macs_effective", "weight_count", "weight_nnz",
+             "weight_bytes_dense", "weight_bytes_stored", "weights_on_chip", "dram_read_bytes",
+             "dram_write_bytes", "dram_weight_bytes", "energy_pj", "latency_cycles",
+             "latency_s", "bottleneck")
+
+
+def _csv_row(row: dict, components: list[str]) -> dict:
+    out = {k: row[k] for k in _CSV_CORE}
+    out.update({f"energy_{c}_pj": row["energy_breakdown_pj"].get(c, 0.0) for c in components})
+    base = row["baseline"]
+    out.update({f"baseline_{k}": base[k] for k in _CSV_CORE if k in base})
+    savings = row["savings"] or {}
+    out.update({f"savings_{k}": savings.get(k) for k in
+                ("energy_x", "latency_x", "memory_x", "dram_traffic_x")})
+    return out
+
+
+def to_csv(cmp: NetworkComparison) -> str:
+    """One CSV row per layer and a ``total`` row; units in the column names."""
+    data = cmp.to_dict()
+    rows = data["layers"] + [data["total"]]
+    components = list(dict.fromkeys(c for r in rows for c in r["energy_breakdown_pj"]))
+    flat = [_csv_row(r, components) for r in rows]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return buf.getvalue()
+
+
+def to_markdown(cmp: NetworkComparison) -> str:
+    """A Markdown table: per layer pruned vs dense energy, latency, DRAM, savings."""
+    head = ("layer", "energy pruned (uJ)", "energy dense (uJ)", "energy x", "latency (us)",
+            "latency x", "DRAM (kB)", "DRAM x", "bottleneck", "weights on chip")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    pairs = list(zip(cmp.pruned.layers, cmp.baseline.layers, cmp.layer_savings))
+    pairs.append((cmp.pruned.total, cmp.baseline.total, cmp.savings))
+    for p, b, s in pairs:
+        if s is None:
+            lines.append(f"| {p.name} | unsupported: {p.unsupported_reason or b.unsupported_reason}"
+                         + " |" * (len(head) - 1))
+            continue
+        cells = (p.name, f"{p.energy_pj / 1e6:.3f}", f"{b.energy_pj / 1e6:.3f}", times(s.energy),
+                 f"{p.latency_s * 1e6:.2f}", times(s.latency), f"{p.dram_bytes / 1e3:.1f}",
+                 times(s.dram_traffic), p.bottleneck, "yes" if p.weights_on_chip else "no")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,163 @@
+"""Compute cycles of a layer: array folds, fill and drain, skipping and load imbalance.
+
+* Systolic dataflows (ws / os / is): SCALE-Sim's fold-by-fold count
+  (:mod:`hwsim.cost.systolic`), on the N:M-compressed reduction when N:M applies.
+* Row stationary, multi-MAC PEs and other arrays: ``G x prod_d ceil(D_d / s_d)`` (spatial
+  folds x temporal iterations, no fill/drain) with the spatial factors of
+  :mod:`hwsim.cost.dataflow` (N:M: the reduction C is compressed to ``ceil(C n / m)``).
+* Column broadcast (EIE): the per-PE work of :mod:`hwsim.cost.imbalance`, exact from the mask
+  or expected from the binomial spread, one stored entry per cycle per PE.
+* Skipping elsewhere: issued MACs / dense slots scale the cycles (skipped work is not issued);
+  with rows distributed over PEs (``rows_interleaved`` / ``rows_blocked``) and skipped weights
+  the slowest PE sets the pace (max PE total, :func:`hwsim.cost.imbalance.rows_imbalance`);
+  ``dense_tiles`` assumes the skipped slots are reclaimed evenly (efficiency 1).
+
+A PE with several MAC lanes (``macs_per_pe_per_cycle``) unrolls them spatially (see
+:mod:`hwsim.cost.dataflow`); the column broadcast divides by them. Worked example: a 4x4 ws
+array, CRS = 6, K = 5, NPQ = 10, dense -> 4 folds x 20 = 80 cycles; the same layer with
+skipped weights at 50 % density on dense tiles -> 40 cycles.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwsim.arch.model import Accelerator
+from hwsim.cost.compute import MacCounts
+from hwsim.cost.dataflow import spatial_unrolling
+from hwsim.cost.imbalance import (column_broadcast_exact, column_broadcast_expected,
+                                  expected_max_binomial, rows_imbalance)
+from hwsim.cost.nest import DIMS, LoopBounds
+from hwsim.cost.records import Imbalance
+from hwsim.cost.systolic import (SYSTOLIC_DATAFLOWS, GemmView, compressed_reduction,
+                                 systolic_cycles)
+from hwsim.formats import csc_entries_per_pe_column, expected_csc_entries_per_pe_column
+from hwsim.formats.partition import rows_per_pe
+from hwsim.types import Dataflow, WorkDistribution, ZeroHandling
+from hwsim.workload.layer import LayerWorkload
+
+
+@dataclass(frozen=True)
+class ComputeTime:
+    """Compute cycles (imbalance, fill and drain included), the imbalance record and the
+    array utilization (useful issued MACs / peak MAC slots)."""
+
+    cycles: float
+    imbalance: Imbalance
+    utilization: float
+
+
+def _dense_slot_fraction(macs: MacCounts) -> float:
+    return macs.weight_slot_fraction if macs.structured else 1.0
+
+
+def _base_cycles(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> float:
+    """Dense-slot cycles: SCALE-Sim folds for a systolic array of one MAC per PE, else the
+    spatial folds of every loop (a PE's MAC lanes are part of the unrolling)."""
+    bounds = LoopBounds.of(layer)
+    lb = dict(bounds.bounds)
+    c = arch.compute
+    if arch.dataflow in SYSTOLIC_DATAFLOWS and c.macs_per_pe_per_cycle == 1:
+        crs = lb["C"] * lb["R"] * lb["S"]
+        if macs.structured:
+            crs = compressed_reduction(crs, arch.sparsity.structured.n, arch.sparsity.structured.m)
+        gemm = GemmView(crs, lb["N"] * lb["P"] * lb["Q"], lb["K"], bounds.groups)
+        rows, cols = (c.array_rows, c.array_cols) if c.array_rows * c.array_cols == \
+            c.pe_count else (c.pe_count, 1)
+        return float(systolic_cycles(arch.dataflow, rows, cols, gemm).cycles)
+    spatial = spatial_unrolling(arch, bounds).factors
+    total = float(bounds.groups)
+    for d in DIMS:
+        size = lb[d]
+        if d == "C" and macs.structured:
+            size = compressed_reduction(size, arch.sparsity.structured.n,
+                                        arch.sparsity.structured.m)
+        total *= math.ceil(size / spatial.get(d, 1))
+    return total
+
+
+def _row_work_imbalance(layer: LayerWorkload, arch: Accelerator) -> Imbalance:
+    parts = arch.compute.pe_count
+    rows, cols = layer.matrix_shape
+    nnz = layer.rows_nnz()
+    blocked = arch.sparsity.distribution is WorkDistribution.ROWS_BLOCKED
+    label = f"max_pe_total ({arch.sparsity.distribution})"
+    if nnz is not None:
+        owner = (np.arange(rows) * parts // rows) if blocked else np.arange(rows) % parts
+        return rows_imbalance(np.bincount(owner, weights=nnz, minlength=parts), True, label)
+    n_p = rows_per_pe(rows, parts)
+    mean = float((n_p * cols * layer.effective_weight_density).mean())
+    worst = expected_max_binomial(n_p * cols, layer.effective_weight_density)
+    cycles = max(worst, mean)
+    return Imbalance(mean / cycles if cycles else 1.0, "binomial_expected_max, " + label,
+                     False, mean, cycles)
+
+
+def _broadcast_entries(layer: LayerWorkload, arch: Accelerator, g: int, parts: int):
+    """(P, C_g) stored entries of group ``g`` (exact) or None (no mask)."""
+    spec = arch.sparsity.weight_format
+    mask = layer.matrix_mask()
+    if mask is None:
+        return None
+    k_g = layer.out_channels // layer.groups
+    index_bits = spec.index_bits if spec.relative_index else 0
+    sub = mask[g * k_g:(g + 1) * k_g]
+    if arch.sparsity.weight_zeros is not ZeroHandling.SKIP:
+        sub = np.ones_like(sub)
+    return csc_entries_per_pe_column(sub, parts, index_bits)
+
+
+def _broadcast(layer: LayerWorkload, arch: Accelerator) -> Imbalance:
+    sp = arch.sparsity
+    parts = arch.compute.pe_count
+    lb = layer.loop_bounds
+    repeats = lb["N"] * lb["P"] * lb["Q"]
+    d_a = layer.input_density if sp.activation_zeros is ZeroHandling.SKIP else 1.0
+    skip_w = sp.weight_zeros is ZeroHandling.SKIP
+    d_w = layer.effective_weight_density if skip_w else 1.0
+    parts_work = []
+    for g in range(layer.groups):
+        entries = _broadcast_entries(layer, arch, g, parts)
+        if entries is not None:
+            parts_work.append(column_broadcast_exact(entries, d_a, sp.fifo_depth, repeats))
+            continue
+        rows = rows_per_pe(lb["K"], parts)
+        index_bits = sp.weight_format.index_bits if sp.weight_format.relative_index else 0
+        expected = expected_csc_entries_per_pe_column((lb["K"], lb["C"]), d_w, parts,
+                                                      index_bits if skip_w else 0)
+        fill = expected[:, 0] - rows * d_w if expected.size else None
+        parts_work.append(column_broadcast_expected(rows, lb["C"], d_w, d_a, sp.fifo_depth,
+                                                    fill, repeats))
+        parts_work.extend([parts_work[-1]] * (layer.groups - 1))
+        break
+    cycles = sum(p.cycles for p in parts_work)
+    ideal = sum(p.ideal_cycles for p in parts_work)
+    first = parts_work[0]
+    return Imbalance(ideal / cycles if cycles else 1.0, first.bound, first.exact, ideal, cycles)
+
+
+def compute_time(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> ComputeTime:
+    """Compute cycles of ``layer`` on ``arch`` (module docstring)."""
+    c = arch.compute
+    peak = c.pe_count * c.macs_per_pe_per_cycle
+    if arch.dataflow is Dataflow.COLUMN_BROADCAST:
+        imb = _broadcast(layer, arch)
+        cycles = imb.cycles / c.macs_per_pe_per_cycle
+        return ComputeTime(cycles, imb, macs.issued / (peak * cycles) if cycles else 0.0)
+    base = _base_cycles(layer, arch, macs)
+    sp = arch.sparsity
+    skipping = ZeroHandling.SKIP in (sp.weight_zeros, sp.activation_zeros)
+    imb = Imbalance(1.0, "none (dense tiles)", True, base, base)
+    cycles = base
+    if skipping and macs.dense:
+        cycles = base * macs.issued / (macs.dense * _dense_slot_fraction(macs))
+        imb = Imbalance(1.0, "skip on dense tiles (slots reclaimed evenly)", True, cycles, cycles)
+        if sp.weight_zeros is ZeroHandling.SKIP and sp.distribution in (
+                WorkDistribution.ROWS_INTERLEAVED, WorkDistribution.ROWS_BLOCKED):
+            rows = _row_work_imbalance(layer, arch)
+            imb = Imbalance(rows.efficiency, rows.bound, rows.exact, cycles,
+                            cycles / rows.efficiency)
+            cycles = imb.cycles
+    return ComputeTime(cycles, imb, macs.issued / (peak * cycles) if cycles else 0.0)

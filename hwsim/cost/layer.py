@@ -1,0 +1,193 @@
+"""``estimate_layer``: one layer on one accelerator -> :class:`LayerCost` (pure function).
+
+Steps: support check -> MAC counts under zero handling (:mod:`compute`) -> storage sizes
+(:mod:`operands`) -> compute cycles with fill/drain and imbalance (:mod:`cycles`) -> mapping
+search over tilings (:mod:`search`) -> traffic records, energy breakdown, latency.
+
+Latency = max(compute cycles, each level's transfer cycles): transfers overlap compute under
+double buffering; the largest term is the ``bottleneck`` (``compute`` or a level name).
+Energy = sum of level energies (accesses x energy per access) + MACs + codebook lookups +
+leakage x latency. The compulsory DRAM traffic is what any mapping must move: the stored
+weights (unless resident), every input touched once, every output written once.
+
+Example::
+
+    cost = estimate_layer(LayerWorkload("fc", LayerKind.LINEAR, 784, 300), arch)
+    cost.energy_pj, cost.latency_cycles, cost.bottleneck, str(cost.mapping)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwsim.arch.model import Accelerator
+from hwsim.cost import energy as en
+from hwsim.cost.compute import MacCounts, mac_counts
+from hwsim.cost.cycles import compute_time
+from hwsim.cost.dataflow import spatial_unrolling
+from hwsim.cost.nest import LoopBounds
+from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
+from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
+from hwsim.cost.search import SearchInputs, search_mapping
+from hwsim.cost.traffic import build_chains
+from hwsim.errors import HwsimError
+from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand
+from hwsim.workload.layer import LayerWorkload
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """Knobs of the analytical model: the mapping ``objective`` and whether streamed tiles must
+    fit in half of each buffer (``double_buffering``, the default; ZigZag-style full-capacity
+    tiles with False)."""
+
+    objective: Objective = Objective.ENERGY
+    double_buffering: bool = True
+
+
+def unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> str | None:
+    """Why ``arch`` cannot run ``layer``, or None.
+
+    Column broadcast (EIE) runs matrix-vector layers only, as published (Han et al. 2016,
+    Sec. I: fully connected layers); a conv2d layer would need an im2col lowering.
+    """
+    if arch.dataflow is Dataflow.COLUMN_BROADCAST and layer.kind is LayerKind.CONV2D:
+        return ("column_broadcast (EIE) runs fully connected / matmul layers only (Han et al. "
+                "2016); conv2d needs an im2col lowering")
+    missing = [str(op) for op in Operand if not arch.path(op)]
+    if missing:
+        return f"no memory level holds {', '.join(missing)}"
+    return None
+
+
+def weight_memory(layer: LayerWorkload, arch: Accelerator, stored=None) -> WeightMemory:
+    """Dense vs stored weight bytes of ``layer`` in the arch's weight format."""
+    stored = stored if stored is not None else layer_weight_storage(layer, arch)
+    dense = layer.weight_count * arch.compute.weight_bits / 8
+    fmt = "n:m" if stored.structured is not None else str(stored.format)
+    return WeightMemory(dense, stored.total_bits / 8, stored.metadata_bytes, stored.value_bytes,
+                        stored.exact, fmt)
+
+
+def pointer_capacity_bytes(arch: Accelerator) -> int:
+    """On-chip bytes of the level(s) that store the weights' pointers (``metadata_for``)."""
+    return sum(l.total_size_bytes for l in arch.memories if Operand.WEIGHTS in l.metadata_for)
+
+
+def weight_capacity_bytes(arch: Accelerator) -> int:
+    """On-chip bytes that may hold stored weights: the outermost on-chip weight level plus the
+    pointer level (pointers that overflow it can sit with the values). EIE: 64 x 128 KiB
+    spmat + 64 x 32 KiB pointer SRAM = 10 MiB."""
+    return arch.on_chip_capacity_bytes(Operand.WEIGHTS) + pointer_capacity_bytes(arch)
+
+
+def weights_fit(arch: Accelerator, stored_bytes: float) -> bool:
+    """True when ``stored_bytes`` (values + metadata) fit :func:`weight_capacity_bytes`."""
+    return stored_bytes <= weight_capacity_bytes(arch)
+
+
+def _resident_value_bytes(arch: Accelerator, stored) -> float:
+    """Bytes the weight level itself holds: the values, plus pointers beyond the pointer
+    level's capacity (or all pointers when there is no pointer level)."""
+    meta_cap = pointer_capacity_bytes(arch)
+    pointers = stored.pointer_bits_total / 8 if meta_cap else 0.0
+    return stored.total_bits / 8 - min(pointers, meta_cap)
+
+
+def _dram_name(level) -> str:
+    return "dram" if level.kind is MemoryKind.DRAM else level.name
+
+
+def _traffic(arch: Accelerator, flows) -> tuple[LevelTraffic, ...]:
+    levels = {l.name: l for l in arch.memories}
+    out = []
+    for (name, op), r, w in flows:
+        level = levels[name]
+        out.append(LevelTraffic(name, op, en.accesses(level, r), en.accesses(level, w), r, w,
+                                float(en.level_energy_pj(level, r, w)), level.kind))
+    return tuple(out)
+
+
+def _compulsory(layer: LayerWorkload, arch: Accelerator, sizes: LayerSizes, chains) -> float:
+    geo = LoopBounds.of(layer)
+    touched = layer.batch * layer.in_channels * geo.touched_rows(0) * geo.touched_rows(1)
+    total = 0.0
+    if chains[Operand.WEIGHTS].dram is not None:
+        total += sizes.weights.total_bits / 8
+    if chains[Operand.INPUTS].dram is not None:
+        total += touched * sizes.obytes[Operand.INPUTS].moved
+    if chains[Operand.OUTPUTS].dram is not None:
+        total += sizes.output_bytes
+    return total
+
+
+def _unsupported(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerCost:
+    try:
+        weights = weight_memory(layer, arch)
+    except HwsimError:  # the storage itself may be what this arch cannot build
+        weights = WeightMemory(layer.weight_count * arch.compute.weight_bits / 8)
+    return LayerCost(layer.name, arch.name, False, reason, batch=layer.batch,
+                     macs_dense=layer.macs_dense, weight_count=layer.weight_count,
+                     weight_nnz=layer.weight_nnz, weights=weights,
+                     clock_hz=arch.compute.clock_hz)
+
+
+def _energy_split(traffic, mac_pj, codebook_pj, leak_pj):
+    comp: dict[str, float] = {}
+    oper: dict[str, float] = {}
+    for t in traffic:
+        key = "dram" if t.kind is MemoryKind.DRAM else t.level
+        comp[key] = comp.get(key, 0.0) + t.energy_pj
+        oper[str(t.operand)] = oper.get(str(t.operand), 0.0) + t.energy_pj
+    comp.update({"mac": mac_pj, "codebook": codebook_pj, "leakage": leak_pj})
+    oper.update({"mac": mac_pj, "codebook": codebook_pj, "leakage": leak_pj})
+    return comp, oper
+
+
+def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
+                   options: EstimateOptions = EstimateOptions(),
+                   weights_resident: bool | None = None) -> LayerCost:
+    """Analytical cost of ``layer`` on ``arch`` (module docstring).
+
+    ``weights_resident``: keep the weights on chip across inferences (None: when the arch says
+    so and the layer's stored weights fit its on-chip weight capacity).
+    """
+    reason = unsupported_reason(layer, arch)
+    if reason:
+        return _unsupported(layer, arch, reason)
+    macs: MacCounts = mac_counts(layer, arch)
+    sizes = layer_sizes(layer, arch, macs)
+    stored_bytes = sizes.weights.total_bits / 8
+    fits = weights_fit(arch, stored_bytes)
+    resident = (arch.weights_resident and fits) if weights_resident is None else weights_resident
+    bounds = LoopBounds.of(layer)
+    spatial = spatial_unrolling(arch, bounds)
+    chains = build_chains(arch, resident, spatial)
+    time = compute_time(layer, arch, macs)
+    mac_pj = en.mac_energy_pj(arch, macs.full, macs.gated)
+    inp = SearchInputs(bounds, spatial, chains, sizes.obytes,
+                       _resident_value_bytes(arch, sizes.weights), time.cycles,
+                       mac_pj, options.objective, options.double_buffering)
+    found = search_mapping(arch, inp)
+    if not found.feasible:
+        return _unsupported(layer, arch, found.problem)
+    traffic = _traffic(arch, found.flows)
+    transfers = dict(found.transfer_cycles)
+    latency = max([time.cycles, *transfers.values()])
+    bottleneck = "compute" if latency <= time.cycles else max(transfers, key=transfers.get)
+    leak = float(en.leakage_energy_pj(arch, latency))
+    book = float(en.codebook_energy_pj(arch, found.latch_weight_values))
+    comp, oper = _energy_split(traffic, mac_pj, book, leak)
+    w_dram = arch.dram.holds(Operand.WEIGHTS)
+    return LayerCost(
+        layer.name, arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
+        macs_effective=macs.issued, macs_gated=macs.gated, weight_count=layer.weight_count,
+        weight_nnz=layer.weight_nnz, weights=weight_memory(layer, arch, sizes.weights),
+        traffic=traffic, energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),
+        energy_by_operand=pairs_from(oper), latency_cycles=latency, compute_cycles=time.cycles,
+        transfer_cycles=tuple(transfers.items()), bottleneck=_dram_name(arch.level(bottleneck))
+        if bottleneck != "compute" else "compute", clock_hz=arch.compute.clock_hz,
+        mapping=found.mapping, compulsory_dram_bytes=_compulsory(layer, arch, sizes, chains),
+        weights_on_chip=chains[Operand.WEIGHTS].resident, weights_fit_on_chip=fits,
+        model_load_dram_bytes=stored_bytes if (resident and w_dram) else 0.0,
+        peak_activation_bytes=sizes.input_bytes + sizes.output_bytes,
+        utilization=time.utilization, imbalance=time.imbalance)

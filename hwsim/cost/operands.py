@@ -1,0 +1,109 @@
+"""Bytes per element of each operand, from the storage formats (:mod:`hwsim.formats`).
+
+* Weights between levels: ``stored total bits / 8 / weight_count`` (values, indices, pointers,
+  bitmap and codebook included). At the MAC latch: with skipped zeros or N:M the stored stream
+  is read (``values / weight_count`` slots, each its value bits + its share of the metadata),
+  else one arithmetic-width (or codebook-index) value per weight.
+* Inputs: ``activation_storage(input_count, input_density, activation_format)`` bits per
+  element at the DRAM interface, ``activation_bits`` on chip; the latch reads only the
+  non-zeros when activation zeros are skipped.
+* Outputs: partial sums at ``accumulator_bits``; final outputs at ``activation_bits`` on chip
+  and in the activation format (at the output density) in DRAM.
+* Pointers kept in a metadata level (``MemoryLevel.metadata_for``, EIE's pointer SRAM) are
+  split from the weight values: filled with them, read twice per column visit.
+
+Worked example (EIE-like CSC, 4-bit codebook index, 4-bit relative index, 16-bit pointers,
+P = 64, a 4096 x 9216 layer at 9 %): ~3.4M stored values x 8 bits + 64 x 9217 x 16 pointer
+bits + 16 x 16 codebook bits ~= 4.6 MB, i.e. ~0.12 bytes per dense weight.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwsim.arch.model import Accelerator
+from hwsim.cost.compute import MacCounts
+from hwsim.cost.traffic import OperandBytes
+from hwsim.formats import StorageCost, activation_storage, weight_storage
+from hwsim.types import Dataflow, Operand, ZeroHandling
+from hwsim.workload.layer import LayerWorkload
+
+
+@dataclass(frozen=True)
+class LayerSizes:
+    """Weight storage, activation sizes and the per-operand :class:`OperandBytes`."""
+
+    weights: StorageCost
+    input_bytes: float
+    output_bytes: float
+    obytes: dict
+
+
+def weight_partitions(arch: Accelerator) -> int:
+    """PEs the weight rows are interleaved over for storage: all PEs under the column
+    broadcast (each keeps its own pointers), else 1."""
+    return arch.compute.pe_count if arch.dataflow is Dataflow.COLUMN_BROADCAST else 1
+
+
+def layer_weight_storage(layer: LayerWorkload, arch: Accelerator) -> StorageCost:
+    """:func:`hwsim.formats.weight_storage` with the arch's format, sharing and N:M."""
+    sp = arch.sparsity
+    return weight_storage(layer, sp.weight_format, row_partitions=weight_partitions(arch),
+                          sharing=sp.weight_sharing, structured=sp.structured,
+                          arithmetic_bits=arch.compute.weight_bits)
+
+
+def _bits_per_element(cost: StorageCost, count: int) -> float:
+    return cost.total_bits / count if count else 0.0
+
+
+def _meta_bytes(layer: LayerWorkload, arch: Accelerator, stored: StorageCost):
+    """(meta_moved, meta_latch): pointer bytes per dense weight kept in a metadata level, and
+    the pointers read per dense weight visit (start + end of a column per PE: 2 pointers per
+    ``rows per PE`` weights, i.e. 2 x pointer bytes / weight_count)."""
+    if not any(Operand.WEIGHTS in l.metadata_for for l in arch.memories):
+        return 0.0, 0.0
+    per = stored.pointer_bits_total / 8 / layer.weight_count
+    return per, 2 * per
+
+
+def _weight_bytes(layer, arch, stored: StorageCost) -> OperandBytes:
+    sp = arch.sparsity
+    moved = _bits_per_element(stored, layer.weight_count) / 8
+    meta_moved, meta_latch = _meta_bytes(layer, arch, stored)
+    stream = sp.weight_zeros is ZeroHandling.SKIP or stored.structured is not None
+    per_mac = layer.input_density if sp.activation_zeros is ZeroHandling.SKIP else 1.0
+    if stream and stored.values:
+        pointers = stored.pointer_bits_total if meta_latch else 0.0
+        per_value = (stored.total_bits - stored.codebook_bits - pointers) / stored.values
+        return OperandBytes(moved, moved, per_value / 8, stored.values / layer.weight_count,
+                            per_mac, meta_moved=meta_moved, meta_latch=meta_latch)
+    bits = sp.weight_sharing.stored_bits if sp.weight_sharing else arch.compute.weight_bits
+    return OperandBytes(moved, moved, bits / 8, 1.0, per_mac, meta_moved=meta_moved,
+                        meta_latch=meta_latch)
+
+
+def layer_sizes(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> LayerSizes:
+    """Storage and bytes per element of the three operands of ``layer`` on ``arch``.
+
+    Activation formats apply at the DRAM interface (Eyeriss compresses feature maps there);
+    on chip, activations are ``activation_bits`` wide.
+    """
+    sp, c = arch.sparsity, arch.compute
+    stored = layer_weight_storage(layer, arch)
+    inputs = activation_storage(layer.input_count, layer.input_density, sp.activation_format)
+    outputs = activation_storage(layer.output_count, layer.output_density, sp.activation_format)
+    in_dram = _bits_per_element(inputs, layer.input_count) / 8
+    out_dram = _bits_per_element(outputs, layer.output_count) / 8
+    act, acc = c.activation_bits / 8, c.accumulator_bits / 8
+    skip_a = sp.activation_zeros is ZeroHandling.SKIP
+    w_stream = macs.weight_slot_fraction if (sp.weight_zeros is ZeroHandling.SKIP
+                                             or macs.structured) else 1.0
+    obytes = {
+        Operand.WEIGHTS: _weight_bytes(layer, arch, stored),
+        Operand.INPUTS: OperandBytes(in_dram, act, act, layer.input_density if skip_a else 1.0,
+                                     w_stream),
+        Operand.OUTPUTS: OperandBytes(acc, acc, acc, 1.0,
+                                      macs.full / macs.dense if macs.dense else 1.0,
+                                      final_dram=out_dram, final=act),
+    }
+    return LayerSizes(stored, inputs.total_bits / 8, outputs.total_bits / 8, obytes)
