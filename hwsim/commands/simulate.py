@@ -1,0 +1,236 @@
+"""``hwsim simulate``: the event-driven model per layer, beside the analytical estimate.
+
+    hwsim simulate --arch FILE --workload NAME|FILE [--profile P] [--batch N] [--layer NAME]
+                   [--fifo-depth N] [--seed N] [--trace FILE] [--timeline FILE.png]
+                   [--format table|csv|json|md] [--output FILE]
+
+``json`` has the same per-layer fields as ``hwsim estimate`` (``LayerCost.to_dict()``, with
+``model: "simulator"``) plus ``analytical`` (its core fields), ``simulation`` (stalls, DRAM
+bursts and rows, events, wall time) and ``comparison`` (both values of every shared quantity
+and the named causes of each difference). ``--trace`` writes the event log (CSV, or JSON for a
+``.json`` name; a ``layer`` column when several layers run); ``--timeline`` draws it (the
+first layer, or ``--layer``). A layer the accelerator cannot run or hold is an error with
+``--layer`` and an ``unsupported`` row otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import replace
+
+from hwsim.arch import load_arch
+from hwsim.cost.network import CORE_FIELDS, total_cost
+from hwsim.sim import SimOptions, simulate, simulate_network
+from hwsim.sim.trace import trace_text
+from hwsim.workload import resolve_network
+
+FORMATS = ("table", "csv", "json", "md")
+
+
+def register(subparsers) -> None:
+    """Add the ``simulate`` subcommand."""
+    p = subparsers.add_parser("simulate", help="event-driven simulation per layer, checked "
+                              "against the analytical model", description=__doc__.splitlines()[0])
+    p.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
+    p.add_argument("--workload", required=True, metavar="NAME|FILE",
+                   help="built-in network name or workload file")
+    p.add_argument("--profile", help="sparsity profile, e.g. han2015")
+    p.add_argument("--batch", type=int, help="images per batch")
+    p.add_argument("--layer", metavar="NAME", help="simulate one layer only")
+    p.add_argument("--fifo-depth", type=int, metavar="N",
+                   help="activation FIFO depth per PE (column broadcast; default: the arch's)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of synthesised masks and non-zero inputs (default 0)")
+    p.add_argument("--trace", metavar="FILE", help="write the event log (CSV or .json)")
+    p.add_argument("--timeline", metavar="FILE", help="draw the event log (PNG, SVG, PDF)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    arch = load_arch(args.arch)
+    net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
+    options = SimOptions(fifo_depth=args.fifo_depth, seed=args.seed,
+                         trace=bool(args.trace or args.timeline))
+    if args.layer:
+        results = (simulate(net.layer(args.layer), arch, options),)
+    else:
+        results = simulate_network(net.layers, arch, options)
+    if args.trace:
+        write_text(args.trace, traces_text(results, args.trace))
+    if args.timeline:
+        draw_timeline(results[0] if args.layer else next(
+            (r for r in results if r.cost.supported), results[0]), args.timeline)
+    text = render(results, net, arch.name, args.format, args)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def write_text(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hwsim-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def traces_text(results, path: str) -> str:
+    """The event logs of ``results``: one log as is, several with a leading ``layer`` column."""
+    fmt = "json" if path.lower().endswith(".json") else "csv"
+    runs = [r for r in results if r.cost.supported]
+    if len(runs) == 1:
+        return trace_text(runs[0].trace, fmt)
+    if fmt == "json":
+        return json.dumps({r.cost.name: json.loads(trace_text(r.trace, "json"))
+                           for r in runs}) + "\n"
+    lines = ["layer," + trace_text((), "csv").strip()]
+    for r in runs:
+        body = trace_text(r.trace, "csv").splitlines()[1:]
+        lines += [f"{r.cost.name},{line}" for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def draw_timeline(result, path: str) -> None:
+    """Save the timeline of one result (matplotlib's object API; no global state)."""
+    from matplotlib.figure import Figure
+
+    from hwsim.sim.plots import plot_timeline
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    ax = fig.subplots()
+    plot_timeline(result.trace, int(result.cost.latency_cycles), ax)
+    ax.set_title(f"{result.cost.name} on {result.cost.arch}: simulated timeline")
+    fig.savefig(path, dpi=120)
+
+
+# ---- rendering -----------------------------------------------------------------------------
+def result_row(result) -> dict:
+    """``LayerCost.to_dict()`` + ``analytical`` core fields + ``simulation`` + ``comparison``."""
+    row = result.to_dict()
+    ana = result.analytical.to_dict()
+    row["analytical"] = {k: ana[k] for k in CORE_FIELDS if k in ana}
+    return row
+
+
+def to_json(results, net, arch_name: str, args=None) -> dict:
+    costs = [r.cost for r in results]
+    clock = costs[0].clock_hz if costs else 1.0
+    total = replace(total_cost(costs, arch_name, clock), model="simulator").to_dict()
+    total["unsupported_layers"] = sum(1 for c in costs if not c.supported)
+    data = {"network": net.name, "arch": arch_name, "profile": net.profile,
+            "model": "simulator", "units": {"energy_pj": "pJ", "latency_cycles":
+                                            "cycles at the arch clock", "*_bytes": "bytes"},
+            "layers": [result_row(r) for r in results], "total": total}
+    if args is not None:
+        data["options"] = {"fifo_depth": args.fifo_depth, "seed": args.seed,
+                           "batch": args.batch, "layer": args.layer, "workload": args.workload}
+    return data
+
+
+_CSV = ("name", "supported", "latency_cycles", "analytical_latency_cycles", "latency_diff",
+        "compute_cycles", "energy_pj", "analytical_energy_pj", "dram_read_bytes",
+        "dram_write_bytes", "load_balance_efficiency", "bottleneck", "events", "wall_s",
+        "causes")
+
+
+def _flat(r) -> dict:
+    c, a, s = r.cost, r.analytical, r.stats
+    diff = (c.latency_cycles / a.latency_cycles - 1.0) if a.latency_cycles else 0.0
+    return {"name": c.name, "supported": c.supported, "latency_cycles": c.latency_cycles,
+            "analytical_latency_cycles": a.latency_cycles, "latency_diff": diff,
+            "compute_cycles": c.compute_cycles, "energy_pj": c.energy_pj,
+            "analytical_energy_pj": a.energy_pj, "dram_read_bytes": c.dram_read_bytes,
+            "dram_write_bytes": c.dram_write_bytes,
+            "load_balance_efficiency": s.load_balance_efficiency, "bottleneck": c.bottleneck,
+            "events": s.events, "wall_s": s.wall_s, "causes": " | ".join(r.comparison.causes)}
+
+
+def to_csv(results) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=_CSV, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_flat(r) for r in results)
+    return buf.getvalue()
+
+
+def to_markdown(results) -> str:
+    head = ("layer", "latency sim (cycles)", "latency analytical", "diff", "energy sim (uJ)",
+            "DRAM sim (kB)", "load balance", "bottleneck", "causes")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        f = _flat(r)
+        if not f["supported"]:
+            lines.append(f"| {f['name']} | unsupported: {r.cost.unsupported_reason}"
+                         + " |" * (len(head) - 1))
+            continue
+        cells = (f["name"], f"{f['latency_cycles']:.0f}",
+                 f"{f['analytical_latency_cycles']:.0f}", f"{100 * f['latency_diff']:+.1f} %",
+                 f"{f['energy_pj'] / 1e6:.3f}",
+                 f"{(f['dram_read_bytes'] + f['dram_write_bytes']) / 1e3:.1f}",
+                 f"{f['load_balance_efficiency']:.3f}", f["bottleneck"],
+                 "; ".join(c.split(":")[0] for c in r.comparison.causes) or "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_ROW = "{:<10.10} {:>9} {:>9} {:>7} {:>9} {:>6} {:<10.10} {:>7} {:>5}"
+
+
+def to_table(results, net, arch_name: str) -> str:
+    out = [f"{net.name} ({net.profile or 'as given'}) on {arch_name}"[:79],
+           "event-driven simulation (sim) vs analytical model (ana); lb eff = load balance",
+           _ROW.format("layer", "sim cyc", "ana cyc", "diff", "energy", "lb eff", "bottleneck",
+                       "events", "s"), "-" * 79]
+    notes = []
+    for r in results:
+        c, a, s = r.cost, r.analytical, r.stats
+        if not c.supported:
+            out.append(f"{c.name:<10.10} unsupported: {c.unsupported_reason}"[:79])
+            continue
+        diff = (c.latency_cycles / a.latency_cycles - 1.0) if a.latency_cycles else 0.0
+        out.append(_ROW.format(c.name, f"{c.latency_cycles:.0f}", f"{a.latency_cycles:.0f}",
+                               f"{100 * diff:+.1f}%", f"{c.energy_pj / 1e6:.2f}uJ",
+                               f"{s.load_balance_efficiency:.3f}", c.bottleneck,
+                               str(s.events), f"{s.wall_s:.1f}"))
+        notes += [f"{c.name}: {cause}" for cause in r.comparison.causes]
+    if notes:
+        out += ["", "where the models differ (largest first):"]
+        for note in notes:
+            out += _wrap(note)
+    return "\n".join(out) + "\n"
+
+
+def _wrap(text: str, width: int = 79) -> list[str]:
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "    " + word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
+
+
+def render(results, net, arch_name: str, fmt: str, args=None) -> str:
+    """The results in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "json":
+        return json.dumps(to_json(results, net, arch_name, args), indent=2,
+                          allow_nan=False, default=float) + "\n"
+    if fmt == "csv":
+        return to_csv(results)
+    if fmt == "md":
+        return to_markdown(results)
+    return to_table(results, net, arch_name)
