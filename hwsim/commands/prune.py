@@ -1,0 +1,120 @@
+"""``hwsim prune``: train, prune and retrain a network on MNIST; export it to a workload file.
+
+Torch and the ``pruning`` package are imported inside the handler, so ``hwsim --help`` and the
+other commands stay fast and hwsim itself never imports torch.
+
+Example::
+
+    hwsim prune --model lenet300 --out runs/lenet300
+    hwsim prune --model lenet5 --sensitivity --out runs/lenet5-sens
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from hwsim.errors import ConfigError, Problem
+
+BUILTIN_MODELS = ("lenet300", "lenet5")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "prune", help="prune a network (Han et al. 2015) and export it to a workload file",
+        description="Dense training, then iterations of prune -> retrain as the schedule says; "
+                    "writes DIR/summary.json, the workload file (masks, measured densities, "
+                    "effective MACs), DIR/pruned.pt and DIR/dense.pt.")
+    parser.add_argument("--model", required=True, metavar="lenet300|lenet5|PATH",
+                        help="a built-in model, a .py file defining build_model(), or a "
+                             ".pt/.pth pickled nn.Module (trusted files only)")
+    parser.add_argument("--schedule", metavar="FILE|NAME",
+                        help="schedule YAML or a shipped name (default: han2015_<model>)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="read full MNIST IDX files from DIR (default: the embedded "
+                             "5,000-image subset, 4,000 train / 1,000 test)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="run the per-layer sensitivity analysis instead (no retraining)")
+    parser.add_argument("--dense-checkpoint", metavar="FILE",
+                        help="start from this dense.pt/pruned.pt instead of dense training")
+    parser.add_argument("--seed", type=int, help="override the schedule's seed")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default 1: these small models gain little "
+                             "from more, and lose a lot on a shared machine)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from pruning import load_mnist, load_schedule
+    from pruning.schedule import ScheduleConfig
+
+    if args.threads < 1:
+        raise ConfigError([Problem("--threads", "must be >= 1", args.threads)])
+    torch.set_num_threads(args.threads)
+    schedule = load_schedule(_schedule_name(args))
+    if args.seed is not None:
+        schedule = ScheduleConfig.model_validate(schedule.model_dump() | {"seed": args.seed})
+    data = load_mnist(args.data_dir)
+    progress = not args.no_progress and sys.stderr.isatty()
+    if args.sensitivity:
+        return _sensitivity(args, schedule, data, progress)
+    return _prune(args, schedule, data, progress)
+
+
+def _schedule_name(args: argparse.Namespace) -> str:
+    if args.schedule:
+        return args.schedule
+    if args.model in BUILTIN_MODELS:
+        return f"han2015_{args.model}"
+    raise ConfigError([Problem("--schedule", "must be given for a model file", None)])
+
+
+def _prune(args, schedule, data, progress: bool) -> int:
+    from pruning import run_schedule
+    from pruning.records import table_header, table_row
+
+    totals: dict[str, int] = {}
+
+    def on_dense(dense: dict) -> None:
+        totals.update(dense["layer_weights"])
+        print(table_header(list(totals)))
+        print(table_row(None, list(totals), dense["weights"], dense["test_accuracy_pct"],
+                        totals), flush=True)
+
+    def on_iteration(record) -> None:
+        print(table_row(record, list(totals), totals=totals), flush=True)
+
+    print(f"pruning {args.model} with schedule {schedule.name} on {data.source} "
+          f"({len(data.train_y)} train / {len(data.test_y)} test)", flush=True)
+    result = run_schedule(args.model, schedule, data, args.out, progress, args.dense_checkpoint,
+                          on_iteration=on_iteration, on_dense=on_dense)
+    final = result.summary["final"]
+    print(f"\ndense {result.dense_accuracy_pct:.2f}% -> pruned {final['test_accuracy_pct']:.2f}% "
+          f"({final['accuracy_change_pp']:+.2f} pp), {final['kept_total']:,} weights kept, "
+          f"{final['compression_x']:.1f}x fewer")
+    for op in result.summary["export"]["unsupported"]:
+        print(f"not exported: {op['name']} ({op['type']}): {op['reason']}")
+    print(f"wrote {result.summary_path}, {result.workload_path}, {result.checkpoint_path}")
+    return 0
+
+
+def _sensitivity(args, schedule, data, progress: bool) -> int:
+    from pruning import pick_qualities, run_sensitivity
+
+    result = run_sensitivity(args.model, schedule, data, args.out, progress,
+                             args.dense_checkpoint)
+    print(f"dense test accuracy {result.baseline_accuracy_pct:.2f}% "
+          f"({result.eval_samples} images); accuracy without retraining:")
+    for curve in result.curves:
+        cells = ", ".join(f"{v:g}: {a:.1f}% (kept {100 * k:.0f}%)" for v, k, a in
+                          zip(curve.values, curve.kept_fraction, curve.accuracy_pct))
+        print(f"  {curve.layer} ({result.parameter}) {cells}")
+    tolerance = schedule.sensitivity.tolerance_pp
+    picked = pick_qualities(result, tolerance)
+    print(f"largest {result.parameter} within {tolerance} pp per layer: {picked}")
+    print(f"wrote {os.path.join(args.out, 'sensitivity.json')} and sensitivity.png")
+    return 0

@@ -1,0 +1,1 @@
+"""Shipped pruning schedules (YAML); see pruning.schedule.list_schedules()."""
