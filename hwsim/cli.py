@@ -12,7 +12,7 @@ import sys
 
 from hwsim.errors import HwsimError
 
-COMMANDS = ("arch", "workload", "estimate", "prune")
+COMMANDS = ("arch", "workload", "estimate", "prune", "sweep", "run", "report", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,51 @@
+"""``hwsim run [CONFIG.yaml] [--out DIR]``: the main job, from training to the report.
+
+With no config it runs the embedded default (``hwsim/data/default_run.yaml``): train
+LeNet-300-100 on the bundled 5k MNIST subset, prune it with Han et al. 2015's schedule, export
+the real masks and measured activation densities, estimate the pruned network on
+``arch_configs/eie.yaml`` against the dense one on ``arch_configs/systolic_ws.yaml``, write
+``reports/<name>/`` (report.html, summary.md, results.csv, results.json, figures/) and print
+the per-layer savings table and the totals. Trained models are cached (``~/.cache/hwsim`` or
+``$HWSIM_CACHE_DIR``), so a rerun skips training. Progress bars go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hwsim.report import tables_of
+from hwsim.report.text import savings_table, totals_lines
+from hwsim.run import load_run_config, run_main_job
+from hwsim.run.config import CacheConfig
+
+
+def register(subparsers) -> None:
+    """Add ``run`` (see the module docstring)."""
+    parser = subparsers.add_parser("run", help="the main job: train, prune, estimate, report",
+                                   description=__doc__.splitlines()[0])
+    parser.add_argument("config", nargs="?", metavar="CONFIG.yaml",
+                        help="run config (default: the embedded LeNet-300-100 / EIE run)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="report folder (default: reports/<name>/ under the current folder)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="train again and do not store the trained models")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config, base = load_run_config(args.config)
+    if args.no_cache:
+        config = config.model_validate({**config.model_dump(),
+                                        "cache": CacheConfig(enabled=False).model_dump()})
+    source = args.config or "<embedded default_run.yaml>"
+    result = run_main_job(config, base, args.out, source, progress=not args.no_progress)
+    sys.stderr.flush()
+    for table in tables_of(result.results):
+        print(f"\n{table.network}: pruned on {table.arch} vs dense on {table.baseline_arch}\n")
+        print(savings_table(table), end="")
+        print("\n" + "\n".join(totals_lines(table)))
+    cache = "reused from the cache" if result.prune.cache_hit else "trained"
+    print(f"\nmodel {cache} ({result.prune.cache_key}); report: {result.files.report_html}"
+          f" ({result.wall_time_s:.1f} s)")
+    return 0

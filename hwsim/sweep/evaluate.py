@@ -1,0 +1,102 @@
+"""One chunk of points -> result rows (runs in a worker: pure, deterministic, no I/O).
+
+Each point's accelerator is rebuilt from the base mapping plus its overrides through
+:func:`hwsim.arch.arch_from_dict` (full validation: ``model_validate``, never ``model_copy``).
+An invalid variant gives a row with ``status: invalid`` and the ConfigError text as ``reason``;
+a network with layers the accelerator cannot run gives ``status: partial`` (its numbers cover the
+supported layers only); an unexpected exception gives ``status: error`` (retried by a rerun).
+Within a chunk every accelerator variant is built once and shared by its workloads.
+
+A row (the JSONL line; every number per inference of the workload's batch)::
+
+    {"id": "3f9c...", "workload": "alexnet+han2015", "objective": "energy",
+     "overrides": {"memories.glb.size_bytes": "128 KiB"}, "status": "ok", "reason": null,
+     "energy_pj": 2.1e9, "latency_cycles": 3.4e6, "latency_s": 0.0049, "edp_pj_s": 1.0e7, ...}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from hwsim.arch import Accelerator, arch_from_dict
+from hwsim.cost import EstimateOptions, NetworkCost, estimate_network
+from hwsim.errors import HwsimError
+from hwsim.sweep.keys import apply_overrides
+from hwsim.sweep.plan import SweepPlan, SweepPoint, canonical_json
+from hwsim.types import Objective
+from hwsim.workload import Network
+
+STATUSES = ("ok", "partial", "invalid", "error")
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What a worker needs: the base file's mapping (and where it came from, for messages and
+    relative ``energy_reference`` paths) and the resolved networks by label."""
+
+    base_data: dict
+    base_path: str
+    base_dir: str
+    networks: dict[str, Network]
+
+    @classmethod
+    def of(cls, plan: SweepPlan) -> "EvalContext":
+        return cls(plan.base_data, plan.base_path, plan.base_dir, plan.networks)
+
+
+def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint]) -> list[dict]:
+    """Rows of ``points`` in order; each accelerator variant is built once per chunk."""
+    archs: dict[str, Accelerator | Exception] = {}
+    rows = []
+    for point in points:
+        key = canonical_json(point.arch_overrides)
+        if key not in archs:
+            archs[key] = build_variant(context, point)
+        rows.append(evaluate_point(context, point, archs[key]))
+    return rows
+
+
+def build_variant(context: EvalContext, point: SweepPoint) -> Accelerator | Exception:
+    """The point's accelerator, or the exception that says why there is none (a
+    :class:`HwsimError` such as ConfigError: the variant is invalid; anything else: a bug)."""
+    data = apply_overrides(context.base_data, point.arch_overrides)
+    try:
+        return arch_from_dict(data, f"{context.base_path} + overrides", context.base_dir)
+    except Exception as exc:  # noqa: BLE001 - becomes the point's status and reason
+        return exc
+
+
+def evaluate_point(context: EvalContext, point: SweepPoint,
+                   arch: Accelerator | Exception) -> dict:
+    """One row (module docstring)."""
+    row = {"id": point.id, "workload": point.workload, "objective": point.objective,
+           "overrides": dict(point.overrides)}
+    try:
+        if isinstance(arch, Exception):
+            raise arch
+        options = EstimateOptions(objective=Objective(point.objective))
+        cost = estimate_network(context.networks[point.workload], arch, options=options)
+    except HwsimError as exc:
+        return {**row, "status": "invalid", "reason": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - recorded (status error) so the sweep goes on
+        return {**row, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+    return {**row, **network_metrics(cost)}
+
+
+def network_metrics(cost: NetworkCost) -> dict:
+    """The summary numbers of a NetworkCost kept in a row (totals over the supported layers;
+    units in every key; ``edp_pj_s`` = energy_pj x latency_s)."""
+    total = cost.total
+    unsupported = [f"{c.name}: {c.unsupported_reason}" for c in cost.layers if not c.supported]
+    return {
+        "status": "partial" if unsupported else "ok",
+        "reason": "; ".join(unsupported) or None,
+        "energy_pj": total.energy_pj, "latency_cycles": total.latency_cycles,
+        "latency_s": total.latency_s, "edp_pj_s": total.energy_pj * total.latency_s,
+        "dram_bytes": total.dram_bytes, "weight_bytes_stored": total.weights.stored_bytes,
+        "model_load_dram_bytes": total.model_load_dram_bytes,
+        "macs_effective": total.macs_effective, "utilization": total.utilization,
+        "bottleneck": total.bottleneck, "model_fits_on_chip": cost.model_fits_on_chip,
+        "supported_layers": len(cost.layers) - len(unsupported), "layers": len(cost.layers),
+        "energy_breakdown_pj": total.energy_breakdown_pj,
+    }
