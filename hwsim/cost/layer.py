@@ -97,13 +97,17 @@ def _dram_name(level) -> str:
     return "dram" if level.kind is MemoryKind.DRAM else level.name
 
 
-def _traffic(arch: Accelerator, flows) -> tuple[LevelTraffic, ...]:
+def _traffic(arch: Accelerator, flows, bus_bytes=()) -> tuple[LevelTraffic, ...]:
+    """Traffic rows; ``bus_bytes`` ((level, operand), read, write) in whole DRAM bursts set
+    those rows' energy (their bytes and accesses stay the useful ones)."""
     levels = {l.name: l for l in arch.memories}
+    bus = {key: (r, w) for key, r, w in bus_bytes}
     out = []
     for (name, op), r, w in flows:
         level = levels[name]
+        br, bw = bus.get((name, op), (r, w))
         out.append(LevelTraffic(name, op, en.accesses(level, r), en.accesses(level, w), r, w,
-                                float(en.level_energy_pj(level, r, w)), level.kind))
+                                float(en.level_energy_pj(level, br, bw)), level.kind))
     return tuple(out)
 
 
@@ -170,7 +174,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     found = search_mapping(arch, inp)
     if not found.feasible:
         return _unsupported(layer, arch, found.problem)
-    traffic = _traffic(arch, found.flows)
+    traffic = _traffic(arch, found.flows, found.bus_bytes)
     transfers = dict(found.transfer_cycles)
     latency = max([time.cycles, *transfers.values()])
     bottleneck = "compute" if latency <= time.cycles else max(transfers, key=transfers.get)

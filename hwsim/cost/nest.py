@@ -145,7 +145,11 @@ class Nest:
     @property
     def shape(self) -> tuple[int, int, int]:
         """(O0, O1, M): buffer-tile orders x inner orders x tile-factor combinations."""
-        return (len(self.order0), len(self.order1), np.shape(self.positions[0][1])[-1])
+        shape = self.memo.get("shape")
+        if shape is None:
+            shape = self.memo["shape"] = (len(self.order0), len(self.order1),
+                                          np.shape(self.positions[0][1])[-1])
+        return shape
 
     def loops(self, boundary: int) -> tuple:
         """The loops above ``boundary`` outer -> inner as (relevance (3, O0, O1, 1) for the
@@ -197,6 +201,13 @@ class Nest:
             return np.minimum(inner * spatial.get(d, 1.0), self.tile[d])
         return self._cached(("extents", boundary, key if spatial is not None else None),
                             lambda: _Lazy(one))
+
+    def tile_of(self, operand: Operand, boundary: int, spatial: dict | None, key,
+             geo: "LoopBounds"):
+        """:func:`tile_elements` of ``operand`` below ``boundary`` with the spatial factors
+        ``spatial`` (named by ``key`` for the cache, as in :meth:`extents`)."""
+        return self._cached(("tile", operand, boundary, key, geo), lambda: tile_elements(
+            operand, self.extents(boundary, spatial, key), geo))
 
     def split(self, above: dict) -> tuple[dict, dict]:
         """Effective spatial factors across storage instances (``above``, nominal) and within

@@ -134,15 +134,17 @@ def _merge_traffic(costs: Iterable[LayerCost]) -> tuple[LevelTraffic, ...]:
     for cost in costs:
         for t in cost.traffic:
             key = (t.level, t.operand)
-            if key in merged:
-                m = merged[key]
-                merged[key] = replace(m, reads=m.reads + t.reads, writes=m.writes + t.writes,
-                                      read_bytes=m.read_bytes + t.read_bytes,
-                                      write_bytes=m.write_bytes + t.write_bytes,
-                                      energy_pj=m.energy_pj + t.energy_pj)
+            sums = merged.get(key)
+            if sums is None:
+                merged[key] = [t, t.reads, t.writes, t.read_bytes, t.write_bytes, t.energy_pj]
             else:
-                merged[key] = t
-    return tuple(merged.values())
+                sums[1] += t.reads
+                sums[2] += t.writes
+                sums[3] += t.read_bytes
+                sums[4] += t.write_bytes
+                sums[5] += t.energy_pj
+    return tuple(replace(first, reads=r, writes=w, read_bytes=rb, write_bytes=wb, energy_pj=e)
+                 for first, r, w, rb, wb, e in merged.values())
 
 
 def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> LayerCost:

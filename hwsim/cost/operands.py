@@ -19,6 +19,7 @@ bits + 16 x 16 codebook bits ~= 4.6 MB, i.e. ~0.12 bytes per dense weight.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost.compute import MacCounts
@@ -45,11 +46,29 @@ def weight_partitions(arch: Accelerator) -> int:
 
 
 def layer_weight_storage(layer: LayerWorkload, arch: Accelerator) -> StorageCost:
-    """:func:`hwsim.formats.weight_storage` with the arch's format, sharing and N:M."""
+    """:func:`hwsim.formats.weight_storage` with the arch's format, sharing and N:M.
+
+    Memoised on the layer and the storage arguments (a sweep asks again for every variant,
+    the network residency check and the layer estimate ask twice). The layer's mask is not
+    part of its equality, so its ``id`` is in the key; the cached key keeps the layer, hence
+    the mask, alive, so the ``id`` cannot be reused while the entry exists."""
     sp = arch.sparsity
-    return weight_storage(layer, sp.weight_format, row_partitions=weight_partitions(arch),
-                          sharing=sp.weight_sharing, structured=sp.structured,
-                          arithmetic_bits=arch.compute.weight_bits)
+    return _weight_storage(layer, id(layer.weight_mask), sp.weight_format,
+                           weight_partitions(arch), sp.weight_sharing, sp.structured,
+                           arch.compute.weight_bits)
+
+
+@lru_cache(maxsize=4096)
+def _weight_storage(layer: LayerWorkload, mask_id: int, spec, partitions: int, sharing,
+                    structured, bits: int) -> StorageCost:
+    return weight_storage(layer, spec, row_partitions=partitions, sharing=sharing,
+                          structured=structured, arithmetic_bits=bits)
+
+
+@lru_cache(maxsize=4096)
+def _activation_storage(count: int, density: float, spec) -> StorageCost:
+    """:func:`hwsim.formats.activation_storage` from a count and density, memoised."""
+    return activation_storage(count, density, spec)
 
 
 def _bits_per_element(cost: StorageCost, count: int) -> float:
@@ -90,8 +109,9 @@ def layer_sizes(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> Lay
     """
     sp, c = arch.sparsity, arch.compute
     stored = layer_weight_storage(layer, arch)
-    inputs = activation_storage(layer.input_count, layer.input_density, sp.activation_format)
-    outputs = activation_storage(layer.output_count, layer.output_density, sp.activation_format)
+    inputs = _activation_storage(layer.input_count, layer.input_density, sp.activation_format)
+    outputs = _activation_storage(layer.output_count, layer.output_density,
+                                  sp.activation_format)
     in_dram = _bits_per_element(inputs, layer.input_count) / 8
     out_dram = _bits_per_element(outputs, layer.output_count) / 8
     act, acc = c.activation_bits / 8, c.accumulator_bits / 8

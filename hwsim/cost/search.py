@@ -25,8 +25,8 @@ from hwsim.cost import energy as en
 from hwsim.cost.dataflow import Spatial, inner_orders
 from hwsim.cost.nest import DIMS, REPRESENTATIVE_ORDERS, LoopBounds, Nest, build_nest
 from hwsim.cost.records import LayerMapping, LevelTiling
-from hwsim.cost.traffic import Flows, operand_flows, tile_bytes
-from hwsim.types import Objective
+from hwsim.cost.traffic import Flows, burst_factor, operand_flows, tile_bytes
+from hwsim.types import Dataflow, Objective, Operand, SparseFormat
 
 TRIP_LIMITS = {"N": 3, "K": 7, "C": 7, "P": 5, "Q": 3}
 
@@ -49,7 +49,8 @@ class SearchInputs:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """The chosen mapping and its per-(level, operand) ``(read_bytes, write_bytes)``.
+    """The chosen mapping and its per-(level, operand) ``(read_bytes, write_bytes)``;
+    ``bus_bytes``: the DRAM entries' bytes in whole bursts (for their energy).
 
     ``feasible`` is False when no candidate fits; ``problem`` then says where.
     """
@@ -59,6 +60,7 @@ class SearchResult:
     flows: tuple = ()
     latch_weight_values: float = 0.0
     transfer_cycles: tuple = ()
+    bus_bytes: tuple = ()
     candidates: int = 0
     problem: str = ""
 
@@ -75,15 +77,16 @@ def trip_candidates(size: int, limit: int) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _grid_axes(sizes: tuple) -> tuple:
-    axes = [trip_candidates(size, TRIP_LIMITS[d]) for d, size in zip(TRIP_LIMITS, sizes)]
+def _grid_axes(sizes: tuple, limits: tuple) -> tuple:
+    axes = [trip_candidates(size, limit) for size, limit in zip(sizes, limits)]
     mesh = np.meshgrid(*[np.asarray(a, dtype=np.float64) for a in axes], indexing="ij")
     return tuple(m.ravel() for m in mesh)
 
 
-def _grid(bounds: LoopBounds) -> dict:
+def _grid(bounds: LoopBounds, limits: dict = TRIP_LIMITS) -> dict:
     """All combinations of buffer-tile trips (dim -> (M,) arrays)."""
-    return dict(zip(TRIP_LIMITS, _grid_axes(tuple(bounds[d] for d in TRIP_LIMITS))))
+    return dict(zip(TRIP_LIMITS, _grid_axes(tuple(bounds[d] for d in TRIP_LIMITS),
+                                            tuple(limits[d] for d in TRIP_LIMITS))))
 
 
 def _levels_of(chains: dict) -> dict:
@@ -101,7 +104,10 @@ def _fits(nest: Nest, inp: SearchInputs):
 
     Per level: the buffer tiles of the operands it holds at the buffer boundary (first
     on-chip level or a shared staging copy), resident weights at their stored size.
-    Replicated inner levels (register files) always fit one element per lane.
+    Replicated inner levels (register files) always fit one element per lane. A
+    streamed chain (EIE's column broadcast of inputs) reaches the PEs one column at a time
+    through their FIFOs, so inner levels hold no input tile: a layer whose outputs fit the
+    destination registers runs in one pass and writes each output once.
     """
     frac = 0.5 if inp.double_buffering else 1.0
     ok, message = True, ""
@@ -112,6 +118,8 @@ def _fits(nest: Nest, inp: SearchInputs):
             if chain.resident and idx == 0:
                 need = need + inp.resident_weight_bytes / (level.instances if role.replicated
                                                            else 1)
+            elif idx > 0 and chain.streamed:
+                continue
             elif idx == 0 or not role.replicated:
                 need = need + tile_bytes(nest, inp.bounds, op, 3, role, inp.obytes[op]) / frac
             else:
@@ -127,7 +135,7 @@ def _fits(nest: Nest, inp: SearchInputs):
                        f"({float(np.min(need)):.0f} bytes"
                        f"{' with double buffering' if frac < 1 else ''}). Got {cap} bytes")
         ok = ok & fits
-    return np.broadcast_to(ok, nest.shape), message
+    return ok, message
 
 
 def _shares(chains: dict) -> dict:
@@ -135,27 +143,95 @@ def _shares(chains: dict) -> dict:
             in _levels_of(chains).items()}
 
 
-def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs):
-    """Flows, energy (O, M), latency (O, M) and per-level transfer cycles of all candidates."""
-    flows = Flows()
+FLOW_MEMO_LIMIT = 32  # flow tables kept per nest (variants whose RF sizes differ)
+
+
+def _chain_key(chain, shares: dict, keep) -> tuple:
+    """What the byte counts of ``chain`` depend on besides the nest and the operand bytes:
+    level names, replication and slots, the shares of inner replicated levels (their
+    boundary), and the feasible set when such a level sets the next one's floor."""
+    roles = tuple((r.level.name, r.replicated, r.above,
+                   shares[r.level.name] if (i and r.replicated) else None)
+                  for i, r in enumerate(chain.levels))
+    floor = any(i and r.replicated for i, r in enumerate(chain.levels[:-1]))
+    return (chain.operand, chain.dram.name if chain.dram is not None else None, roles,
+            chain.resident, chain.meta.name if chain.meta is not None else None, chain.streamed,
+            keep.tobytes() if (floor and keep is not None) else None)
+
+
+def _flows(nest: Nest, inp: SearchInputs, keep):
+    """(Flows, per level name (read bytes, write bytes)) of all candidates, all groups.
+
+    Memoised on the nest (bounded by :data:`FLOW_MEMO_LIMIT`): byte counts do not depend on
+    capacities (beyond inner RF boundaries), energies, bandwidths or clocks, so the variants
+    of a sweep share them. The result is read-only."""
     shares = _shares(inp.chains)
+    key = ("flows", inp.bounds.groups,
+           tuple((_chain_key(c, shares, keep), inp.obytes[op]) for op, c in inp.chains.items()))
+    if key in nest.memo:
+        return nest.memo[key]
+    flows = Flows()
     for op, chain in inp.chains.items():
-        operand_flows(flows, nest, inp.bounds, chain, inp.obytes[op], shares)
+        operand_flows(flows, nest, inp.bounds, chain, inp.obytes[op], shares, keep)
     groups = inp.bounds.groups  # the nest is one group's; groups run one after another
-    flows.bytes = {k: [r * groups, w * groups] for k, (r, w) in flows.bytes.items()}
-    flows.latch_weight_values = flows.latch_weight_values * groups
-    levels = {l.name: l for l in arch.memories}
+    if groups != 1:
+        flows.bytes = {k: [r * groups, w * groups] for k, (r, w) in flows.bytes.items()}
+        flows.latch_weight_values = flows.latch_weight_values * groups
     per_level: dict = {}
-    energy = inp.fixed_energy_pj + en.codebook_energy_pj(arch, flows.latch_weight_values)
     for (name, _), (r, w) in flows.bytes.items():
+        pr, pw = per_level.get(name, (0.0, 0.0))
+        per_level[name] = (pr + r, pw + w)
+    kept = [k for k in nest.memo if k[0] == "flows"]
+    for old in kept[:max(0, len(kept) - FLOW_MEMO_LIMIT + 1)]:
+        del nest.memo[old]
+    nest.memo[key] = (flows, per_level)
+    return flows, per_level
+
+
+def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs, keep=None):
+    """Flows (useful bytes, and DRAM in whole bursts: :func:`whole_bursts`), energy (O, M),
+    latency (O, M) and per-level transfer cycles of all candidates
+    (``keep``: the feasible tilings, see :func:`operand_flows`). Energy is linear in the bytes,
+    so each level's reads and writes are summed over operands first."""
+    useful, per_level = _flows(nest, inp, keep)
+    flows, per_level = whole_bursts(arch, nest, inp, useful, per_level)
+    levels = {l.name: l for l in arch.memories}
+    energy = inp.fixed_energy_pj + en.codebook_energy_pj(arch, flows.latch_weight_values)
+    for name, (r, w) in per_level.items():
         energy = energy + en.level_energy_pj(levels[name], r, w)
-        per_level[name] = per_level.get(name, 0.0) + r + w
+    per_level = {name: r + w for name, (r, w) in per_level.items()}
     transfers = {n: en.transfer_cycles(levels[n], b) for n, b in per_level.items()}
     latency = np.maximum(inp.compute_cycles, 0.0)
     for cycles in transfers.values():
         latency = np.maximum(latency, cycles)
     energy = energy + en.leakage_energy_pj(arch, latency)
-    return flows, energy, latency, transfers
+    return useful, flows, energy, latency, transfers
+
+
+def whole_bursts(arch: Accelerator, nest: Nest, inp: SearchInputs, flows, per_level: dict):
+    """(flows, per_level) with the DRAM bytes counted in whole bursts: each contiguous run of
+    a DRAM tile costs ``ceil(run / burst_bytes)`` bursts (:func:`traffic.burst_factor`), so
+    burst-hostile tilings pay for the bytes the channel really moves, in energy and transfer
+    time (the reported read / write bytes stay the useful ones). Unchanged without
+    ``burst_bytes``. Weights in a compressed format (CSC, bitmap, ...) are packed streams with
+    no row-major layout: not rounded. Example: an operand read as 3-byte runs at 32-byte
+    bursts moves 32 / 3 = 10.7 bytes per useful byte."""
+    dram = arch.dram
+    if not dram.burst_bytes or dram.name not in per_level:
+        return flows, per_level
+    packed = arch.sparsity.weight_format.format is not SparseFormat.DENSE
+    scaled, total_r, total_w = dict(flows.bytes), 0.0, 0.0
+    for (name, op), (r, w) in flows.bytes.items():
+        if name != dram.name:
+            continue
+        factor = 1.0
+        if not (op is Operand.WEIGHTS and packed):
+            ob = inp.obytes[op]
+            size = ob.final_dram if op is Operand.OUTPUTS else ob.dram
+            factor = burst_factor(nest, inp.bounds, op, size, dram.burst_bytes)
+        scaled[(name, op)] = [r * factor, w * factor]
+        total_r, total_w = total_r + r * factor, total_w + w * factor
+    return Flows(scaled, flows.latch_weight_values), {**per_level, dram.name: (total_r, total_w)}
 
 
 def _objective(objective: Objective, energy, latency):
@@ -167,18 +243,23 @@ def _objective(objective: Objective, energy, latency):
 
 
 def _pick(value, shape, index: tuple) -> float:
-    """Element ``index`` of ``value`` broadcast to ``shape`` (without materialising it)."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        return float(arr)
-    arr = arr.reshape((1,) * (len(shape) - arr.ndim) + arr.shape)
-    return float(arr[tuple(i if n > 1 else 0 for i, n in zip(index, arr.shape))])
+    """Element ``index`` of ``value`` broadcast to ``shape`` (without materialising it).
+    Example: value [[1, 2, 3]] (1, 3), shape (2, 3), index (1, 2) -> 3.0."""
+    if type(value) is not np.ndarray:
+        return float(value)
+    nd = value.ndim
+    if nd == 0:
+        return float(value)
+    sub = index[len(shape) - nd:]
+    return float(value[tuple(i if n > 1 else 0 for i, n in zip(sub, value.shape))])
 
 
 def _mapping(arch: Accelerator, nest: Nest, index: tuple, inp: SearchInputs,
              count: int) -> LayerMapping:
+    shape = nest.shape
+
     def factors(trips):
-        picked = ((d, int(round(_pick(trips[d], nest.shape, index)))) for d in DIMS)
+        picked = ((d, int(round(_pick(trips[d], shape, index)))) for d in DIMS)
         return tuple((d, f) for d, f in picked if f > 1)
     outer = LevelTiling(arch.dram.name, tuple(nest.order0[index[0]]), factors(nest.t0))
     inner = LevelTiling("buffer", tuple(nest.order1[index[1]]), factors(nest.t1))
@@ -186,25 +267,58 @@ def _mapping(arch: Accelerator, nest: Nest, index: tuple, inp: SearchInputs,
                         str(inp.objective), count)
 
 
+@lru_cache(maxsize=96)
+def full_nest(bounds: LoopBounds, slots: tuple, inner: tuple,
+              orders: tuple = REPRESENTATIVE_ORDERS, all_k: bool = False) -> Nest:
+    """The nest of every buffer-tile trip combination of ``bounds`` under the spatial
+    ``slots``, buffer-tile ``orders`` x inner orders ``inner``. Kept per (layer shape,
+    unrolling, orders): its memo of tiles, visits and extents then serves every accelerator
+    variant with that array (a sweep changes sizes, bandwidths and energies, not the loop
+    nest).
+    ``all_k``: every power of two for the K trips (EIE's output batches, see
+    :func:`_fewest_output_batches`), not the thinned grid."""
+    limits = {**TRIP_LIMITS, "K": 64} if all_k else TRIP_LIMITS
+    return build_nest(bounds, _grid(bounds, limits), Spatial(slots).factors, orders, inner)
+
+
+def _fewest_output_batches(nest: Nest, keep):
+    """EIE's schedule: the outputs stay in the PEs' destination registers for a whole pass
+    over the input vector, and a layer with more outputs than fit runs in as few batches as
+    possible (Han et al. 2016, Sec. III: "the M x V will be completed in several batches,
+    where each batch is of length 4K or less"). Keeps the feasible tilings with the fewest
+    buffer-level K trips. Example: fc6 (4,096 outputs, 64 PEs x 64 registers) -> 1 batch."""
+    k_trips = np.broadcast_to(nest.t0["K"], keep.shape)
+    return keep & (k_trips == np.min(k_trips[keep]))
+
+
 def search_mapping(arch: Accelerator, inp: SearchInputs) -> SearchResult:
-    """Evaluate all candidates (module docstring) and return the best feasible one."""
-    factors = inp.spatial.factors
-    inner = inner_orders(arch)
-    grid = _grid(inp.bounds)
-    probe = build_nest(inp.bounds, grid, factors, REPRESENTATIVE_ORDERS[:1], inner[:1],
-                       loops=False)
-    ok, message = _fits(probe, inp)
+    """Evaluate all candidates (module docstring) and return the best feasible one.
+
+    Every tiling is evaluated (the cached :func:`full_nest`); infeasible ones never win
+    (their score is +inf) and are not counted in ``candidates``."""
+    broadcast = arch.dataflow is Dataflow.COLUMN_BROADCAST
+    nest = full_nest(inp.bounds, inp.spatial.slots, inner_orders(arch),
+                     tuple(REPRESENTATIVE_ORDERS), broadcast)
+    ok, message = _fits(nest, inp)
+    size = nest.shape[2]
     keep = np.asarray(ok).reshape(-1)
+    keep = keep if keep.size == size else np.full(size, bool(keep.all()))
     if not keep.any():
         return SearchResult(False, candidates=int(keep.size), problem=message)
-    grid = {d: v[keep] for d, v in grid.items()}
-    nest = build_nest(inp.bounds, grid, factors, REPRESENTATIVE_ORDERS, inner)
-    flows, energy, latency, transfers = evaluate(arch, nest, inp)
-    score = np.broadcast_to(_objective(inp.objective, energy, latency), nest.shape)
+    if broadcast:
+        keep = _fewest_output_batches(nest, keep)
+    flows, bus, energy, latency, transfers = evaluate(arch, nest, inp, keep)
+    score = np.where(keep, _objective(inp.objective, energy, latency), np.inf)
+    score = score.reshape((1,) * (3 - score.ndim) + score.shape)  # size-1 axes pick index 0
     index = tuple(int(i) for i in np.unravel_index(int(np.argmin(score)), score.shape))
-    chosen = tuple((key, _pick(r, nest.shape, index), _pick(w, nest.shape, index))
+    shape = nest.shape
+    chosen = tuple((key, _pick(r, shape, index), _pick(w, shape, index))
                    for key, (r, w) in flows.bytes.items())
-    cycles = tuple((n, _pick(c, nest.shape, index)) for n, c in transfers.items())
-    count = int(np.prod(nest.shape))
+    cycles = tuple((n, _pick(c, shape, index)) for n, c in transfers.items())
+    bursts = tuple((key, _pick(r, shape, index), _pick(w, shape, index))
+                   for key, (r, w) in bus.bytes.items() if bus is not flows and
+                   key[0] == arch.dram.name)
+    count = int(nest.shape[0] * nest.shape[1] * np.count_nonzero(keep))
     return SearchResult(True, _mapping(arch, nest, index, inp, count), chosen,
-                        _pick(flows.latch_weight_values, nest.shape, index), cycles, count)
+                        _pick(flows.latch_weight_values, nest.shape, index), cycles, bursts,
+                        count)

@@ -36,7 +36,7 @@ import numpy as np
 
 from hwsim.arch.model import Accelerator, MemoryLevel
 from hwsim.cost.dataflow import Spatial
-from hwsim.cost.nest import LoopBounds, Nest, product, tile_elements
+from hwsim.cost.nest import LoopBounds, Nest, halo, product
 from hwsim.types import Dataflow, MemoryKind, Operand
 
 OPERANDS = (Operand.WEIGHTS, Operand.INPUTS, Operand.OUTPUTS)
@@ -56,13 +56,17 @@ class LevelRole:
 class Chain:
     """The route of one operand. ``dram`` is None when DRAM holds no per-inference copy
     (resident weights, or activations kept on chip); ``meta`` is the level that stores the
-    operand's pointers apart from its values (EIE's pointer SRAM), if any."""
+    operand's pointers apart from its values (EIE's pointer SRAM), if any. ``streamed``: the
+    operand reaches the PEs one element at a time (EIE's broadcast of input columns through
+    the PEs' FIFOs), so an inner level is refilled on every visit at the MACs (b = 6) rather
+    than holding a buffer tile."""
 
     operand: Operand
     dram: MemoryLevel | None
     levels: tuple[LevelRole, ...]
     resident: bool = False
     meta: MemoryLevel | None = None
+    streamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ def build_chains(arch: Accelerator, weights_resident: bool,
                                    if rep else ()))
         meta = next((l for l in arch.memories if op in l.metadata_for), None)
         resident = op is Operand.WEIGHTS and (weights_resident or dram is None)
-        chains[op] = Chain(op, None if resident else dram, tuple(roles), resident, meta)
+        chains[op] = Chain(op, None if resident else dram, tuple(roles), resident, meta,
+                           broadcast and op is Operand.INPUTS)
     return chains
 
 
@@ -136,8 +141,22 @@ class _End:
     role: LevelRole | None = None
 
 
+def space_key(role: LevelRole | None):
+    """Cache key of the spatial factors a level's tiles span: they depend only on whether it
+    is replicated and over which slots (not on its name or size), so a cached nest serves
+    every variant of an accelerator."""
+    if role is None:
+        return None
+    return ("replicated", role.above) if role.replicated else ("shared",)
+
+
 def _fanout(nest: Nest, op: Operand, child: LevelRole, parent: _End):
     """(tile extents' spatial factors, child copies, parent-side multiplicity)."""
+    return nest._cached(("fanout", op, space_key(child), space_key(parent.role)),
+                        lambda: _fanout_of(nest, op, child, parent))
+
+
+def _fanout_of(nest: Nest, op: Operand, child: LevelRole, parent: _End):
     if not child.replicated:
         return nest.spatial, 1.0, 1.0
     above, below = nest.split(dict(child.above))
@@ -149,9 +168,9 @@ def _fanout(nest: Nest, op: Operand, child: LevelRole, parent: _End):
     return below, copies, product(above, op)
 
 
-def _tile_visits(nest: Nest, geo: LoopBounds, op: Operand, b: int, spatial: dict, key: str):
+def _tile_visits(nest: Nest, geo: LoopBounds, op: Operand, b: int, spatial: dict, key):
     """(tile elements, visits, distinct tiles) of ``op`` below boundary ``b``."""
-    tile = tile_elements(op, nest.extents(b, spatial, key), geo)
+    tile = nest.tile_of(op, b, spatial, key, geo)
     distinct = nest.distinct(op, b) if op is Operand.OUTPUTS else 0.0
     return tile, nest.visits(op, b), distinct
 
@@ -162,17 +181,17 @@ def _link(flows: Flows, nest: Nest, geo: LoopBounds, chain: Chain, b, parent: _E
     may be an array of boundaries (one per candidate)."""
     op = chain.operand
     spatial, copies, mult = _fanout(nest, op, child, parent)
-    name = child.level.name
+    name, key = child.level.name, space_key(child)
     if np.ndim(b) == 0:
-        tile, vis, distinct = _tile_visits(nest, geo, op, int(b), spatial, name)
+        tile, vis, distinct = _tile_visits(nest, geo, op, int(b), spatial, key)
     else:
-        parts = [(b == k, _tile_visits(nest, geo, op, k, spatial, name))
+        parts = [(b == k, _tile_visits(nest, geo, op, k, spatial, key))
                  for k in range(int(np.min(b)), 7) if np.any(b == k)]
         tile, vis, distinct = (sum(np.where(pick, tv[i], 0.0) for pick, tv in parts)
                                for i in range(3))
     p_bytes = ob.dram if parent.dram else ob.moved
     if op is not Operand.OUTPUTS:
-        moved = tile * vis
+        moved = tile * vis * (ob.latch_scale if chain.streamed and not parent.dram else 1.0)
         if parent.name is not None:
             flows.add(parent.name, op, read=moved * mult * p_bytes)
         meta = ob.meta_moved if (chain.meta is not None and parent.dram) else 0.0
@@ -198,14 +217,12 @@ def _latch(flows: Flows, nest: Nest, chain: Chain, parent: _End, ob: OperandByte
     when a loop relevant to it advances (a stationary operand stays in the PE).
     """
     op = chain.operand
-    if parent.role is not None and parent.role.replicated:
-        above, below = nest.split(dict(parent.role.above))
-        mult = product(above) * product(below, op)
-        vis, per_mac = nest.total_trips(), ob.per_mac_scale
+    mult, vis, innermost = nest._cached(("latch", op, space_key(parent.role)),
+                                        lambda: _latch_counts(nest, op, parent.role))
+    if innermost is None or ob.per_mac_scale == 1.0:
+        per_mac = ob.per_mac_scale
     else:
-        mult = product(nest.spatial, op)
-        vis = nest.visits(op, 6)
-        per_mac = np.where(nest.innermost_relevant(op), ob.per_mac_scale, 1.0)
+        per_mac = np.where(innermost, ob.per_mac_scale, 1.0)
     scale = ob.latch_scale * per_mac
     if op is not Operand.OUTPUTS:
         elements = vis * mult * scale
@@ -220,11 +237,19 @@ def _latch(flows: Flows, nest: Nest, chain: Chain, parent: _End, ob: OperandByte
               read=np.maximum(vis - distinct, 0.0) * mult * scale * ob.latch)
 
 
+def _latch_counts(nest: Nest, op: Operand, role: LevelRole):
+    """(spatial multiplicity, visits, innermost-relevant mask or None) of the latch reads."""
+    if role is not None and role.replicated:
+        above, below = nest.split(dict(role.above))
+        return product(above) * product(below, op), nest.total_trips(), None
+    return product(nest.spatial, op), nest.visits(op, 6), nest.innermost_relevant(op)
+
+
 def tile_bytes(nest: Nest, geo: LoopBounds, op: Operand, b: int, role: LevelRole,
                ob: OperandBytes):
     """Bytes of the tile of ``op`` held below boundary ``b`` (per instance when replicated)."""
     spatial = nest.split(dict(role.above))[1] if role.replicated else nest.spatial
-    return tile_elements(op, nest.extents(b, spatial, role.level.name), geo) * ob.moved
+    return nest.tile_of(op, b, spatial, space_key(role), geo) * ob.moved
 
 
 def rf_boundary(nest: Nest, geo: LoopBounds, op: Operand, role: LevelRole, share: float,
@@ -239,8 +264,10 @@ def rf_boundary(nest: Nest, geo: LoopBounds, op: Operand, role: LevelRole, share
 
 
 def operand_flows(flows: Flows, nest: Nest, geo: LoopBounds, chain: Chain, ob: OperandBytes,
-                  shares: dict) -> None:
-    """Add every link of ``chain`` to ``flows`` (module docstring)."""
+                  shares: dict, keep=None) -> None:
+    """Add every link of ``chain`` to ``flows`` (module docstring). ``keep``: the feasible
+    tilings (an (M,) mask, None: all); the next level's floor is the outermost boundary a
+    feasible candidate chose."""
     parent = _End(chain.dram.name, True) if chain.dram is not None else _End(None)
     b_prev = 3
     for i, role in enumerate(chain.levels):
@@ -251,9 +278,46 @@ def operand_flows(flows: Flows, nest: Nest, geo: LoopBounds, chain: Chain, ob: O
             chosen = rf_boundary(nest, geo, chain.operand, role, shares[role.level.name], ob,
                                  b_prev)
             _link(flows, nest, geo, chain, chosen, parent, role, ob)
-            b_prev = int(np.min(chosen))
+            b_prev = int(np.min(chosen if keep is None else
+                                np.broadcast_to(chosen, nest.shape)[..., keep]))
         elif not chain.resident:
-            _link(flows, nest, geo, chain, b_prev, parent, role, ob)
+            _link(flows, nest, geo, chain, 6 if chain.streamed else b_prev, parent, role, ob)
         parent = _End(role.level.name, False, role)
     if parent.name is not None:
         _latch(flows, nest, chain, parent, ob)
+
+
+# DRAM layout, innermost dimension first: activations N C H W, weights K C R S (row-major).
+_LAYOUT = {Operand.OUTPUTS: ("Q", "P", "K", "N"), Operand.INPUTS: ("W", "H", "C", "N"),
+           Operand.WEIGHTS: ("S", "R", "C", "K")}
+
+
+def _tile_extents(nest: Nest, geo: LoopBounds, op: Operand) -> tuple[list, list]:
+    """(tile extents, full sizes) of the buffer tile of ``op`` in DRAM layout order."""
+    t = nest.tile
+    if op is Operand.INPUTS:
+        rows = halo(t["P"], t["R"], geo.stride[0], geo.dilation[0], geo.in_size[0])
+        cols = halo(t["Q"], t["S"], geo.stride[1], geo.dilation[1], geo.in_size[1])
+        return [cols, rows, t["C"], t["N"]], [geo.in_size[1], geo.in_size[0], geo["C"],
+                                              geo["N"]]
+    return [t[d] for d in _LAYOUT[op]], [geo[d] for d in _LAYOUT[op]]
+
+
+def burst_factor(nest: Nest, geo: LoopBounds, op: Operand, element_bytes: float,
+                 burst_bytes: int):
+    """Bytes a DRAM channel moves per useful byte for the buffer tiles of ``op``: each
+    contiguous run of the tile (row-major layout, :data:`_LAYOUT`) costs whole bursts.
+
+    A run extends over the innermost dims while the tile spans them fully. Example: an
+    output tile of 1 x 4 x 3 (K, P, Q) of a 16 x 16 map, 1-byte elements, 32-byte bursts ->
+    12 runs of 3 bytes, each a burst: 32 / 3 = 10.7 bytes moved per useful byte.
+    """
+    def compute():
+        ext, full = _tile_extents(nest, geo, op)
+        run, spanning = 1.0, True
+        for e, f in zip(ext, full):
+            run = run * np.where(spanning, e, 1.0)
+            spanning = spanning & (e >= f)
+        run_bytes = np.maximum(run * element_bytes, 1e-12)
+        return np.ceil(run_bytes / burst_bytes - 1e-9) * burst_bytes / run_bytes
+    return nest._cached(("burst", op, element_bytes, burst_bytes, geo), compute)

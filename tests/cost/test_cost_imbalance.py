@@ -7,6 +7,7 @@ import pytest
 from hwsim.arch.model import (Accelerator, ComputeArray, FormatSpec, SparsitySupport)
 from hwsim.cost.imbalance import (binomial_cdf, column_broadcast_exact,
                                   column_broadcast_expected, expected_max_binomial,
+                                  finite_fifo_cycles, window_cycles,
                                   expected_max_std_normal, rows_imbalance)
 from hwsim.cost.layer import estimate_layer
 from hwsim.types import (Dataflow, LayerKind, SparseFormat, WorkDistribution, ZeroHandling)
@@ -32,14 +33,36 @@ def test_unbounded_fifo_takes_the_largest_pe_total():
     assert imb.cycles == 3 and imb.efficiency == 1.0 and "unbounded" in imb.bound
 
 
-def test_finite_depth_uses_block_synchronous_windows():
-    """e = [[2,0,2,0],[0,2,0,2]]: depth 1 -> 2+2+2+2 = 8; depth 2 -> windows {0,1}, {2,3}
-    with PE sums (2, 2) each -> 2 + 2 = 4; depth 3 -> windows {0,1,2}, {3}: max(4, 2) +
-    max(0, 2) = 6; unbounded -> max(4, 4) = 4."""
+def test_block_synchronous_windows_bound():
+    """e = [[2,0,2,0],[0,2,0,2]]: windows of 2 -> {0,1}, {2,3} with PE sums (2, 2) each ->
+    2 + 2 = 4; windows of 3 -> {0,1,2}, {3}: max(4, 2) + max(0, 2) = 6."""
     e = np.array([[2, 0, 2, 0], [0, 2, 0, 2]])
-    cycles = {d: column_broadcast_exact(e, 1.0, d).cycles for d in (1, 2, 3, None)}
-    assert cycles == {1: 8, 2: 4, 3: 6, None: 4}
+    assert window_cycles(e, 1) == 8 and window_cycles(e, 2) == 4 and window_cycles(e, 3) == 6
+
+
+def test_finite_depth_interpolates_between_the_exact_rules():
+    """e = [[3,0,3,0],[1,2,1,2]]: depth 1 -> 3+2+3+2 = 10; unbounded -> max(6, 6) = 6;
+    depth 2 -> 6 + (10 - 6) x 2^-1.75 = 6 + 4 x 0.29730 = 7.1892; depth 3 -> 6 + 4 x
+    3^-1.75 = 6.5850; depth >= 4 columns -> 6."""
+    e = np.array([[3, 0, 3, 0], [1, 2, 1, 2]])
+    cycles = {d: column_broadcast_exact(e, 1.0, d).cycles for d in (1, 2, 3, 4, None)}
+    assert cycles[1] == 10 and cycles[4] == 6 and cycles[None] == 6
+    assert cycles[2] == pytest.approx(6 + 4 * 2 ** -1.75) == pytest.approx(7.1892, abs=1e-4)
+    assert cycles[3] == pytest.approx(6.5850, abs=1e-4)
     assert "depth 3" in column_broadcast_exact(e, 1.0, 3).bound
+    assert finite_fifo_cycles(10.0, 6.0, 2, 4) == pytest.approx(7.1892, abs=1e-4)
+
+
+def test_expected_finite_depth_interpolates():
+    """No mask, 2 PEs x 1 row, 4 columns, d_w = 0.5: depth 1 -> 4 x E[max of 2 Bernoulli]
+    = 4 x 0.75 = 3; unbounded -> E[max of 2 Binomial(4, 0.5)] = 2.5469 (sum over k of
+    1 - F(k)^2 with F = 1/16, 5/16, 11/16, 15/16); depth 2 -> 2.5469 + 0.4531 x 2^-1.75."""
+    rows = np.array([1, 1])
+    one = column_broadcast_expected(rows, 4, 0.5, 1.0, 1).cycles
+    inf = column_broadcast_expected(rows, 4, 0.5, 1.0, None).cycles
+    two = column_broadcast_expected(rows, 4, 0.5, 1.0, 2).cycles
+    assert one == pytest.approx(3.0) and inf == pytest.approx(2.546875)
+    assert two == pytest.approx(2.546875 + 0.453125 * 2 ** -1.75)
 
 
 def test_input_density_and_repeats_scale_the_work():

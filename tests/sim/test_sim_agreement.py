@@ -50,26 +50,36 @@ def test_exact_imbalance_limits_agree(eie, depth):
 
 
 def test_finite_fifo_names_starvation(eie):
-    """At EIE's depth 8 the analytical block-synchronous window bound is pessimistic: the
-    simulated PEs drift apart freely within their FIFOs, finish sooner, and the output says
-    why."""
-    result = simulate(masked_fc(rows=2048, density=0.1, input_density=0.4), eie)
-    assert result.cost.compute_cycles < 0.95 * result.analytical.compute_cycles
-    assert result.stats.load_balance_efficiency > result.analytical.imbalance.efficiency
+    """At EIE's depth 8 the PEs drift apart within their FIFOs: the block-synchronous window
+    bound (the analytical rule before the cost model's fifo fix) is pessimistic, the fitted
+    interpolation between the exact depth-1 and unbounded rules agrees with the simulated
+    load-balance efficiency within 3 points (0.933 vs 0.923 here), and the output says why."""
+    from hwsim.cost.imbalance import window_cycles
+    from hwsim.formats import stored_entries_per_pe_column
+    layer = masked_fc(rows=2048, density=0.1, input_density=0.4)
+    result = simulate(layer, eie)
+    simulated = result.stats.load_balance_efficiency
+    assert abs(simulated - result.analytical.imbalance.efficiency) < 0.03
+    entries = stored_entries_per_pe_column(layer, eie.sparsity.weight_format, 64)
+    window = entries.sum() / 64 / window_cycles(entries, 8)
+    assert window < simulated - 0.1
     assert any(c.startswith("fifo starvation") for c in result.comparison.causes)
 
 
 def test_slow_dram_names_stalls_and_burst_waste(ample_dict):
-    """A 1 byte/cycle DRAM: the mapping streams 256 one-row K tiles; each writes a single
-    1-byte output, i.e. a whole 32-byte burst (31 bytes of waste x 256 = 7,936 extra bus
-    cycles), and the array waits on DRAM. The analytical model sees neither."""
+    """A 1 byte/cycle DRAM. Before the cost model charged whole DRAM bursts in its mapping
+    objective, the mapping streamed 256 one-row K tiles, each writing a single 1-byte output
+    as a whole 32-byte burst (7,936 bytes of waste). Now the search keeps the layer in one
+    tile: no burst waste, the array waits on DRAM (the analytical bottleneck too), and the
+    simulation is slower only by the load it cannot overlap (dram stalls, pipeline fill)."""
     ample_dict["memories"]["dram"]["bandwidth_bytes_per_cycle"] = 1
     arch = arch_from_dict(ample_dict)
     result = simulate(LayerWorkload("fc", LayerKind.LINEAR, 256, 256), arch)
-    assert result.stats.dram.burst_waste_bytes == 256 * 31
-    assert result.cost.latency_cycles >= result.analytical.latency_cycles + 256 * 31
+    assert result.stats.dram.burst_waste_bytes == 0
+    assert result.analytical.bottleneck == "dram"
+    assert result.cost.latency_cycles >= result.analytical.latency_cycles
     causes = " ".join(result.comparison.causes)
-    assert "dram stalls" in causes and "burst waste" in causes
+    assert "dram stalls" in causes and "burst waste" not in causes
 
 
 def test_row_buffer_misses_show_as_bank_conflicts(ample_dict):
