@@ -5,7 +5,8 @@ fc6/fc7/fc8 with Han et al. 2015's densities (masks synthesised at those densiti
 seed), and any workload file given with ``--workload`` (e.g. a pruning run's
 ``workload.yaml``, whose real masks are used), at FIFO depths 1, 2, 4, ..., 256. For each
 point it records the simulated cycles, the load-balance efficiency (1 - starvation bubbles /
-PE time), and the analytical model's window bound on the same mask.
+PE time), and the analytical model's efficiency on the same mask (its finite-FIFO rule,
+``hwsim.cost.imbalance``: C_D = C_inf + (C_1 - C_inf) D^-1.75).
 
     .venv/bin/python benchmarks/fifo_study.py                      # ~3-6 min on 1 core
     .venv/bin/python benchmarks/fifo_study.py --workload runs/t300/workload.yaml
@@ -65,7 +66,8 @@ def table(rows) -> str:
             cells.append("-" if r is None else f"{r.load_balance_efficiency:.3f} "
                          f"({r.analytical_efficiency:.3f})")
         lines.append("| " + " | ".join([net, layer, mask] + cells) + " |")
-    return ("Load-balance efficiency, simulated (analytical window bound), EIE-like, 64 PEs\n\n"
+    return ("Load-balance efficiency, simulated (analytical finite-FIFO rule), EIE-like, "
+            "64 PEs\n\n"
             + "\n".join(lines) + "\n")
 
 

@@ -7,7 +7,9 @@
 * :func:`compare_network` adds the dense baseline (every layer ``with_densities()``: all
   densities 1, no mask) on the same accelerator or on ``baseline_arch``, and the savings
   ``baseline / pruned`` (x) of energy, latency, weight memory and per-inference DRAM traffic.
-  Totals and savings count only layers both sides support; ``unsupported_layers`` says how
+  Latency savings are a ratio of seconds (``latency_cycles / clock_hz`` of each side), so a
+  baseline accelerator with another clock compares fairly; with equal clocks it is the cycle
+  ratio. Totals and savings count only layers both sides support; ``unsupported_layers`` says how
   many were left out.
 
 The total row is a :class:`LayerCost` named ``total``: sums of counts, traffic, energies and
@@ -50,8 +52,13 @@ def ratio(baseline: float, pruned: float) -> float:
 
 @dataclass(frozen=True)
 class Savings:
-    """Baseline / pruned (x) of energy, latency, weight memory (stored bytes) and
-    per-inference DRAM traffic; 1.0 everywhere for a dense workload on the same arch."""
+    """Baseline / pruned (x) of energy, latency (in seconds: each side's cycles over its own
+    clock), weight memory (stored bytes) and per-inference DRAM traffic; 1.0 everywhere for a
+    dense workload on the same arch.
+
+    Example: pruned 800 cycles at 800 MHz (1 us), baseline 1,400 cycles at 700 MHz (2 us):
+    latency 2.0x (the cycle ratio, 1.75x, would ignore the clocks).
+    """
 
     energy: float
     latency: float
@@ -61,7 +68,7 @@ class Savings:
     @staticmethod
     def of(pruned: LayerCost, baseline: LayerCost) -> "Savings":
         return Savings(ratio(baseline.energy_pj, pruned.energy_pj),
-                       ratio(baseline.latency_cycles, pruned.latency_cycles),
+                       ratio(baseline.latency_s, pruned.latency_s),
                        ratio(baseline.weights.stored_bytes, pruned.weights.stored_bytes),
                        ratio(baseline.dram_bytes, pruned.dram_bytes))
 

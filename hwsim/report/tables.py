@@ -24,7 +24,8 @@ class LayerRow:
     """One layer (or the total), dense on the baseline vs pruned on the accelerator.
 
     Bytes, pJ, cycles and seconds; densities are non-zero fractions; ``*_x`` are dense /
-    pruned (> 1 means pruning saves). ``weight_bytes_dense``: every weight at the
+    pruned (> 1 means pruning saves); ``latency_x`` is a ratio of seconds (each side's
+    cycles over its own clock). ``weight_bytes_dense``: every weight at the
     accelerator's precision; ``weight_bytes_baseline``: the dense network as the baseline
     stores it (``storage_x`` = baseline / stored). ``accesses_*``: reads + writes (in each
     level's access width) per memory level; ``energy_*_by_component_pj``: energy per

@@ -72,7 +72,7 @@ def seconds_text(seconds) -> str:
 
 SAVINGS_HEADERS = ("layer", "weights kept", "MACs dense -> effective",
                    "weight storage dense -> stored", "on chip", "energy dense -> pruned",
-                   "cycles dense -> pruned", "bottleneck dense | pruned")
+                   "time dense -> pruned", "bottleneck dense | pruned")
 
 
 def savings_cells(row: LayerRow) -> list[str]:
@@ -88,7 +88,7 @@ def savings_cells(row: LayerRow) -> list[str]:
         "yes" if row.weights_fit_on_chip else "no",
         f"{energy_text(row.energy_pj_dense)} -> {energy_text(row.energy_pj_pruned)} "
         f"({times_text(row.energy_x)})",
-        f"{count_text(row.latency_cycles_dense)} -> {count_text(row.latency_cycles_pruned)} "
+        f"{seconds_text(row.latency_s_dense)} -> {seconds_text(row.latency_s_pruned)} "
         f"({times_text(row.latency_x)})",
         f"{row.bottleneck_dense} | {row.bottleneck_pruned}",
     ]
@@ -130,9 +130,10 @@ def totals_lines(table: EstimateTable) -> list[str]:
         f"energy per inference: {energy_text(t.energy_pj_dense)} dense on {table.baseline_arch}"
         f" -> {energy_text(t.energy_pj_pruned)} pruned on {table.arch} "
         f"({times_text(t.energy_x)})",
-        f"latency: {count_text(t.latency_cycles_dense)} cycles "
-        f"({seconds_text(t.latency_s_dense)}) -> {count_text(t.latency_cycles_pruned)} cycles "
-        f"({seconds_text(t.latency_s_pruned)}) ({times_text(t.latency_x)} in cycles)",
+        f"latency: {seconds_text(t.latency_s_dense)} ({count_text(t.latency_cycles_dense)} "
+        f"cycles) dense on {table.baseline_arch} -> {seconds_text(t.latency_s_pruned)} "
+        f"({count_text(t.latency_cycles_pruned)} cycles) pruned on {table.arch} "
+        f"({times_text(t.latency_x)} in time)",
         f"weight storage: {bytes_text(t.weight_bytes_baseline)} dense on {table.baseline_arch}"
         f" -> {bytes_text(t.weight_bytes_stored)} stored on {table.arch}, of which "
         f"{bytes_text(t.weight_metadata_bytes)} metadata ({times_text(t.storage_x)}); "

@@ -3,7 +3,8 @@
 For each layer a mask is fixed first (the layer's own, or one synthesised at its density with
 the seed, :func:`hwsim.sim.work.synthesise_mask`), so every depth sees the same weights and the
 same non-zero inputs; then the layer is simulated at each depth and, for comparison, estimated
-analytically (block-synchronous window bound, exact from the same mask).
+analytically (the cost model's finite-FIFO rule from the exact depth-1 and unbounded
+bounds of the same mask).
 
 Worked example::
 

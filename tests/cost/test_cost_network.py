@@ -1,11 +1,13 @@
 """Network level: residency, unsupported layers, totals, baseline and the JSON record."""
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
 from hwsim.arch.model import Accelerator, ComputeArray, FormatSpec, SparsitySupport
 from hwsim.cost.network import Savings, compare_network, estimate_network, ratio, residency
+from hwsim.cost.records import LayerCost
 from hwsim.types import Dataflow, LayerKind, Operand, SparseFormat, ZeroHandling
 from hwsim.workload.layer import LayerWorkload, Network
 
@@ -94,3 +96,33 @@ def test_json_record_has_the_specified_fields():
     assert data["total"]["name"] == "total" and "unsupported_layers" in data["total"]
     assert data["layers"][1]["baseline"]["weight_nnz"] == 64 * 16
     assert data["layers"][1]["weight_nnz"] == 64 * 16 // 4
+
+
+def test_latency_savings_are_a_ratio_of_seconds():
+    """Pruned 800 cycles at 800 MHz = 1 us; baseline 1,400 cycles at 700 MHz = 2 us:
+    latency savings 2 us / 1 us = 2.0x, not the cycle ratio 1,400 / 800 = 1.75x."""
+    pruned = LayerCost("l", "eie", latency_cycles=800, clock_hz=800e6)
+    baseline = LayerCost("l", "ws", latency_cycles=1400, clock_hz=700e6)
+    assert pruned.latency_s == pytest.approx(1e-6) and baseline.latency_s == pytest.approx(2e-6)
+    assert Savings.of(pruned, baseline).latency == pytest.approx(2.0)
+    same_clock = replace(baseline, clock_hz=800e6)
+    assert Savings.of(pruned, same_clock).latency == pytest.approx(1400 / 800)
+
+
+def test_baseline_at_another_clock_changes_latency_savings_by_the_clock_ratio():
+    """The same dense network on the tiny arch at 1 GHz (pruned side) and at 500 MHz
+    (baseline): the same cycles, twice the time, so latency savings 2.0x per layer and in
+    total, and the JSON rows carry each side's seconds."""
+    fast = tiny_arch()
+    slow = replace(fast, name="slow", compute=replace(fast.compute, clock_hz=0.5e9))
+    dense = Network("d", (fc("a", 8, 16), fc("b", 16, 16)))
+    cmp = compare_network(dense, fast, slow)
+    assert cmp.baseline.total.latency_cycles == pytest.approx(cmp.pruned.total.latency_cycles)
+    assert cmp.savings.latency == pytest.approx(2.0)
+    assert all(s.latency == pytest.approx(2.0) for s in cmp.layer_savings)
+    data = cmp.to_dict()
+    for row in data["layers"] + [data["total"]]:
+        assert row["latency_s"] == pytest.approx(row["latency_cycles"] / 1e9)
+        assert row["baseline"]["latency_s"] == pytest.approx(
+            row["baseline"]["latency_cycles"] / 0.5e9)
+        assert row["savings"]["latency_x"] == pytest.approx(2.0)

@@ -68,6 +68,8 @@ ROW = {
                  "dram_read_bytes": 1000.0, "dram_write_bytes": 24.0,
                  "weight_bytes_stored": 1000.0, "bottleneck": "dram",
                  "energy_breakdown_pj": {"dram": 18000.0, "mac": 2000.0}},
-    "savings": {"energy_x": 40.0, "latency_x": 10.0, "memory_x": 1000 / 150,
+    # latency_x is a ratio of seconds: 4e-7 s / 5e-8 s = 8 (the cycles 400 / 40 = 10 come
+    # from two clocks, 1 GHz dense and 800 MHz pruned)
+    "savings": {"energy_x": 40.0, "latency_x": 8.0, "memory_x": 1000 / 150,
                 "dram_traffic_x": 1024 / 12},
 }

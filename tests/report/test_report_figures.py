@@ -49,8 +49,8 @@ def test_savings_bars_are_the_estimate_ratios():
     fig, ax = fg.new_figure()
     fg.plot_savings(ax, _table())
     heights = sorted(p.get_height() for p in ax.patches)
-    expected = sorted([40.0, 10.0, 1000 / 150, 1024 / 12] + [10.0, 10.0, 1000 / 150, 1024 / 12]
-                      + [40.0, 10.0, 1000 / 150, 1024 / 12])
+    expected = sorted([40.0, 8.0, 1000 / 150, 1024 / 12] + [10.0, 8.0, 1000 / 150, 1024 / 12]
+                      + [40.0, 8.0, 1000 / 150, 1024 / 12])
     assert heights == pytest.approx(expected)
 
 
