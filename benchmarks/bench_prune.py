@@ -3,7 +3,7 @@ export) on the embedded MNIST subset, with the shipped han2015_lenet300 schedule
 
     python benchmarks/bench_prune.py [--threads 1] [--repeat 1]
 
-Prints wall and CPU seconds per stage-free run and the machine's load, since the figure is
+Prints wall and CPU seconds per run and the machine's load average, since the figure is
 only meaningful next to how busy the cores were. Aim: under 2 minutes on a 2-core machine.
 """
 from __future__ import annotations

@@ -5,12 +5,13 @@ Format (``torch.save`` of a dict)::
     {"format": "hwsim-pruned-checkpoint/1", "model": "lenet300",
      "state_dict": {...},            # masks folded in: fc1.weight has exact zeros
      "masks": {"fc1": BoolTensor},   # per Conv2d/Linear layer
+     "source": "/path/model.py" | None,   # the model file, for models given as a file
      "module": nn.Module | None,     # the whole model, only for models that are not built in
      "info": {...}}                  # JSON-ready extras (accuracy, schedule name)
 
 A checkpoint of a built-in model holds only tensors, strings and numbers, so it loads with
-``torch.load(weights_only=True)``; one with a pickled ``module`` runs code on load (trusted
-files only).
+``torch.load(weights_only=True)``. Other models are rebuilt from ``source`` when that file
+still exists, else unpickled from ``module``; both run code (trusted files only).
 """
 from __future__ import annotations
 
@@ -22,19 +23,21 @@ from torch import nn
 
 from hwsim.errors import HwsimError
 from pruning.methods import current_mask, fixed_mask, make_permanent
-from pruning.models import MODELS, prunable_layers
+from pruning.models import MODELS, build_model, prunable_layers
 
 CHECKPOINT_FORMAT = "hwsim-pruned-checkpoint/1"
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, model_name: str,
-                    info: dict | None = None) -> Path:
-    """Write ``model`` (masks folded into plain weights, masks kept aside) to ``path``."""
+                    info: dict | None = None, source: str | None = None) -> Path:
+    """Write ``model`` (masks folded into plain weights, masks kept aside) to ``path``;
+    ``source`` is the model file it was built from, if any."""
     plain = copy.deepcopy(model)
     make_permanent(prunable_layers(plain).values())
     data = {"format": CHECKPOINT_FORMAT, "model": model_name,
             "state_dict": plain.state_dict(),
             "masks": {name: current_mask(mod) for name, mod in prunable_layers(model).items()},
+            "source": source,
             "module": None if model_name in MODELS else plain,
             "info": info or {}}
     path = Path(path)
@@ -56,7 +59,7 @@ def load_checkpoint(path: str | Path, model: nn.Module | None = None) -> tuple[n
     if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
         raise HwsimError(f"{path} is not a {CHECKPOINT_FORMAT} file")
     if model is None:
-        model = MODELS[data["model"]]() if data["model"] in MODELS else data["module"]
+        model = _rebuild(data)
     make_permanent(prunable_layers(model).values())
     model.load_state_dict(data["state_dict"])
     modules = prunable_layers(model)
@@ -64,3 +67,12 @@ def load_checkpoint(path: str | Path, model: nn.Module | None = None) -> tuple[n
         if not bool(mask.all()):
             fixed_mask(modules[name], mask)
     return model, data["info"]
+
+
+def _rebuild(data: dict) -> nn.Module:
+    if data["model"] in MODELS:
+        return MODELS[data["model"]]()
+    source = data.get("source")
+    if source and Path(source).is_file():
+        return build_model(source)[0]
+    return data["module"]

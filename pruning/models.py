@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -102,8 +103,10 @@ def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
 
 
 def _model_from_python(path: Path) -> nn.Module:
-    spec = importlib.util.spec_from_file_location(f"hwsim_user_model_{path.stem}", path)
+    name = f"hwsim_user_model_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module        # so that its classes can be pickled into checkpoints
     spec.loader.exec_module(module)
     factory = getattr(module, "build_model", None)
     if not callable(factory):

@@ -28,7 +28,7 @@ from pruning.dead import remove_dead_neurons
 from pruning.export import export_model
 from pruning.graph import ModelGraph, trace_model
 from pruning.methods import current_mask, method_kwargs, prune_layers
-from pruning.models import build_model, prunable_layers
+from pruning.models import MODELS, build_model, prunable_layers
 from pruning.records import IterationRecord, PruneResult
 from pruning.schedule import (METHOD_PARAMETER, STRUCTURE_DIM, IterationConfig, ScheduleConfig,
                               layer_name_problems, load_schedule, value_for)
@@ -98,11 +98,15 @@ def run_sensitivity(model: str | os.PathLike | nn.Module,
 def _start(model, schedule, data: MnistData, out_dir, progress: bool) -> tuple["_Run", Path]:
     schedule = schedule if isinstance(schedule, ScheduleConfig) else load_schedule(schedule)
     generator = seed_everything(schedule.seed)
-    model, label = (model, type(model).__name__) if isinstance(model, nn.Module) \
-        else build_model(model)
+    source = None
+    if not isinstance(model, nn.Module):
+        source = None if str(model) in MODELS else str(Path(model).resolve())
+        model, label = build_model(model)
+    else:
+        label = type(model).__name__
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(model, label, schedule, data, generator, progress)
+    run = _Run(model, label, schedule, data, generator, progress, source)
     run.check()
     return run, out
 
@@ -127,8 +131,9 @@ class _Run:
     """State of one run (model, data, trace); each method is one stage of the pipeline."""
 
     def __init__(self, model, label, schedule: ScheduleConfig, data: MnistData,
-                 generator: torch.Generator, progress: bool):
+                 generator: torch.Generator, progress: bool, source: str | None = None):
         self.model, self.label, self.schedule = model, label, schedule
+        self.source = source
         self.generator, self.progress = generator, progress
         self.uses_auto = any(step.quality and "auto" in step.quality.values()
                              for step in schedule.pruning.steps())
@@ -167,7 +172,8 @@ class _Run:
         self.base_dropout = {name: m.p for name, m in self.model.named_modules()
                              if isinstance(m, nn.Dropout)}
         accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
-        save_checkpoint(self.model, path, self.label, {"test_accuracy_pct": accuracy.pct})
+        save_checkpoint(self.model, path, self.label, {"test_accuracy_pct": accuracy.pct},
+                        self.source)
         return {"test_accuracy_pct": accuracy.pct, "test_correct": accuracy.correct,
                 "test_samples": accuracy.total, "weights": sum(self.dense_counts.values()),
                 "layer_weights": dict(self.dense_counts),
@@ -222,7 +228,7 @@ class _Run:
                  "accuracy_change_pp": accuracy.pct - dense["test_accuracy_pct"]}
         checkpoint = save_checkpoint(self.model, out / "pruned.pt", self.label,
                                      {"test_accuracy_pct": accuracy.pct,
-                                      "schedule": self.schedule.name})
+                                      "schedule": self.schedule.name}, self.source)
         summary = self._summary(dense, records, final, export, workload, checkpoint, started)
         summary_path = out / "summary.json"
         summary_path.write_text(json.dumps(summary, indent=1))

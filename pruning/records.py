@@ -70,7 +70,7 @@ def table_header(layers: list[str]) -> str:
     """Header of the per-iteration table: iteration, phase, kept per layer, total, x, acc."""
     cells = ["iter", "phase"] + [f"{name} kept" for name in layers] + [
         "total kept", "compr.", "acc pruned", "acc retrained"]
-    return "  ".join(f"{c:>12}" for c in cells)
+    return _join(cells, len(layers))
 
 
 def table_row(record: IterationRecord | None, layers: list[str], dense_total: int = 0,
@@ -85,4 +85,10 @@ def table_row(record: IterationRecord | None, layers: list[str], dense_total: in
             for n in layers] + [f"{record.kept_total:,}", f"{record.compression_x:.1f}x",
                                 f"{record.accuracy_pruned_pct:.2f}%",
                                 f"{record.test_accuracy_pct:.2f}%"]
-    return "  ".join(f"{c:>12}" for c in cells)
+    return _join(cells, len(layers))
+
+
+def _join(cells: list[str], n_layers: int) -> str:
+    """Right-aligned cells: 5 wide for the iteration and phase, 16 for layers, 13 for the rest."""
+    widths = [5, 5] + [16] * n_layers + [13] * 4
+    return "  ".join(f"{cell:>{width}}" for cell, width in zip(cells, widths))

@@ -338,6 +338,8 @@ def _fraction_value(value, where: str):
 
 
 def _pattern_value(value, where: str) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)) and len(value) == 2:       # a dumped (n, m)
+        value = f"{value[0]}:{value[1]}"
     parts = str(value).split(":")
     if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
         n, m = int(parts[0]), int(parts[1])

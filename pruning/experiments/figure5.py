@@ -20,6 +20,7 @@ Writes runs/figure5/<model>.json and reports/figures/figure5_<model>.png.
 from __future__ import annotations
 
 import copy
+import json
 
 from pruning.experiments.common import base_parser, new_figure, save_figure, setup, write_json
 
@@ -34,8 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrain-epochs", type=int, default=8)
     parser.add_argument("--l1", type=float, default=5e-5, help="L1 strength (per |w|)")
     parser.add_argument("--fractions", type=float, nargs="+", default=list(FRACTIONS))
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figure from <out>/<model>.json, no training")
     args = parser.parse_args(argv)
     out, figures = setup(args)
+    if args.replot:
+        saved = json.loads((out / f"{args.model}.json").read_text())
+        save_figure(_figure(args.model, saved["fractions"], saved["accuracy_change_pp"]),
+                    figures / f"figure5_{args.model}.png")
+        return 0
     data, schedule = load_mnist(), load_schedule(f"han2015_{args.model}")
     curves, dense = {}, {}
     for kind, strength in (("l2", schedule.train.regularization.strength), ("l1", args.l1)):

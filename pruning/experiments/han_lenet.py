@@ -12,6 +12,7 @@ runs/han_lenet/<model>_results.json and reports/figures/han_<model>.png.
 """
 from __future__ import annotations
 
+import json
 import statistics
 
 from pruning.experiments.common import base_parser, new_figure, save_figure, setup, write_json
@@ -26,8 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=["lenet300", "lenet5"], default="lenet300")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--schedule", help="schedule file or name (default han2015_<model>)")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figure from <out>/<model>_results.json, no training")
     args = parser.parse_args(argv)
     out, figures = setup(args)
+    results_path = out / f"{args.model}_results.json"
+    if args.replot:
+        saved = json.loads(results_path.read_text())
+        save_figure(_figure(args.model, saved["layers"], saved["runs"]),
+                    figures / f"han_{args.model}.png")
+        return 0
     data = load_mnist()
     schedule = load_schedule(args.schedule or f"han2015_{args.model}")
     summaries = []
@@ -41,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
              resolve_network(args.model, profile="han2015").layers}
     rows = _layer_rows(summaries, paper)
     _print_table(rows, summaries)
+    runs = [_run_record(s) for s in summaries]
     write_json({"model": args.model, "schedule": schedule.name, "seeds": args.seeds,
-                "layers": rows, "runs": [_run_record(s) for s in summaries]},
-               out / f"{args.model}_results.json")
-    save_figure(_figure(args.model, rows, summaries), figures / f"han_{args.model}.png")
+                "layers": rows, "runs": runs}, results_path)
+    save_figure(_figure(args.model, rows, runs), figures / f"han_{args.model}.png")
     return 0
 
 
@@ -99,7 +108,9 @@ def _print_table(rows: list[dict], summaries: list[dict]) -> None:
           f"{min(changes):+.2f} to {max(changes):+.2f} pp over {len(summaries)} seed(s)")
 
 
-def _figure(model: str, rows: list[dict], summaries: list[dict]):
+def _figure(model: str, rows: list[dict], runs: list[dict]):
+    """Kept fraction per layer (ours vs paper) and accuracy change per iteration; drawn from
+    the saved results alone."""
     figure, (left, right) = new_figure(10, 4, ncols=2)
     names = [r["layer"] for r in rows]
     xs = range(len(names))
@@ -113,18 +124,16 @@ def _figure(model: str, rows: list[dict], summaries: list[dict]):
     left.set_ylabel("weights kept (%)")
     left.set_title(f"{model}: weights kept per layer")
     left.legend()
-    for summary in summaries:
-        its = summary["iterations"]
-        dense = summary["dense"]["test_accuracy_pct"]
-        right.plot([1.0] + [it["compression_x"] for it in its],
-                   [0.0] + [it["test_accuracy_pct"] - dense for it in its], marker="o",
-                   label=f"seed {summary['schedule']['seed']}")
+    for run in runs:
+        right.plot([1.0] + [it["compression_x"] for it in run["iterations"]],
+                   [0.0] + [it["test_accuracy_pct"] - run["dense_accuracy_pct"]
+                            for it in run["iterations"]], marker="o", label=f"seed {run['seed']}")
     right.axhline(-0.5, color="grey", linestyle=":", label="-0.5 pp")
     right.axvline(12, color="grey", linestyle="--", label="12x")
     right.set_xlabel("compression (x fewer weights)")
     right.set_ylabel("test accuracy change vs dense (pp)")
-    right.set_title("prune -> retrain iterations")
-    right.legend()
+    right.set_title("prune -> retrain iterations (1,000 test images)")
+    right.legend(loc="lower left", fontsize=8)
     return figure
 
 

@@ -188,18 +188,39 @@ def test_auto_quality_uses_a_validation_split(tmp_path, small_data):
     assert result.summary["data"]["train_samples"] == 180
 
 
-def test_model_file_is_pruned_and_exported(tmp_path, small_data):
+def test_model_file_is_pruned_exported_and_reloaded(tmp_path, small_data):
     path = tmp_path / "mlp.py"
-    path.write_text("from torch import nn\n\ndef build_model():\n"
-                    "    return nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(),\n"
-                    "                         nn.Linear(32, 10))\n")
+    path.write_text("import torch\nfrom torch import nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.hidden, self.out = nn.Linear(784, 32), nn.Linear(32, 10)\n"
+                    "    def forward(self, x):\n"
+                    "        return self.out(torch.relu(self.hidden(torch.flatten(x, 1))))\n\n"
+                    "def build_model():\n    return Net()\n")
     data = schedule()
-    data["pruning"]["iterations"] = [{"quality": {"default": 0.5, "3": 0.2}}]
+    data["pruning"]["iterations"] = [{"quality": {"default": 0.5, "out": 0.2}}]
     result = run_schedule(str(path), parse_schedule(data), small_data, tmp_path / "o",
                           progress=False)
     assert result.summary["model"] == "mlp"
-    assert [layer.name for layer in result.network.layers] == ["1", "3"]
-    assert result.summary["final"]["kept_total"] < 784 * 32 + 320
+    assert [layer.name for layer in result.network.layers] == ["hidden", "out"]
+    assert result.network.layers[0].output_density < 1.0       # measured after torch.relu
+    model, info = load_checkpoint(result.checkpoint_path)
+    assert type(model).__name__ == "Net" and info["schedule"] == "tiny"
+    assert int(current_mask(model.hidden).sum()) == result.summary["final"]["kept_weights"]["hidden"]
+
+
+def test_pickled_module_file(tmp_path):
+    from pruning.models import build_model
+    torch.save(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)),
+               tmp_path / "m.pt")
+    model, label = build_model(tmp_path / "m.pt")
+    assert label == "m" and model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    (tmp_path / "m.onnx").write_text("x")
+    with pytest.raises(ConfigError, match="must end in .py, .pt or .pth"):
+        build_model(tmp_path / "m.onnx")
+    with pytest.raises(ConfigError, match="must be one of lenet300, lenet5 or a model file"):
+        build_model("resnet9000")
 
 
 def test_model_that_does_not_fit_mnist_is_a_clear_error(tmp_path, small_data):

@@ -2,7 +2,7 @@
 import pytest
 
 from hwsim.errors import ConfigError
-from pruning.schedule import (GradualConfig, layer_name_problems, list_schedules,
+from pruning.schedule import (GradualConfig, ScheduleConfig, layer_name_problems, list_schedules,
                               load_schedule, parse_schedule, value_for)
 
 MINIMAL = {"name": "t", "pruning": {"iterations": [{"quality": 1.0}]}}
@@ -18,6 +18,17 @@ def problems_of(data) -> list[str]:
 def test_shipped_schedules_load(name):
     schedule = load_schedule(name)
     assert schedule.name == name and schedule.pruning.steps()
+
+
+@pytest.mark.parametrize("pruning", [
+    {"method": "n_m", "iterations": [{"pattern": "2:4"}, {"pattern": {"fc1": "1:4"}}]},
+    {"method": "sparsity", "gradual": {"final_sparsity": {"fc1": 0.9}, "steps": 3}},
+    {"method": "sparsity", "iterations": [{"sparsity": {"fc1": 3, "fc2": 0.5}}]}])
+def test_rebuilt_schedules_validate_to_the_same(pruning):
+    """Variants are rebuilt with model_validate(model_dump() | changes) (the CLI's --seed)."""
+    schedule = parse_schedule({"name": "t", "pruning": pruning})
+    again = ScheduleConfig.model_validate(schedule.model_dump() | {"seed": 5})
+    assert again.pruning == schedule.pruning and again.seed == 5
 
 
 def test_shipped_schedules_include_han2015_lenets():
