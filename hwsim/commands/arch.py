@@ -112,7 +112,7 @@ def _header(arch: Accelerator) -> str:
 def _memories(arch: Accelerator) -> str:
     head = (f"{'level':<12} {'kind':<7} {'size':>10} {'x':>5} {'total':>10} {'width':>6} "
             f"{'read pJ':>9} {'write pJ':>9} {'B/cycle':>9} {'leak mW':>8}  holds")
-    rows = [f"memories (DRAM first, inwards):", head]
+    rows = ["memories (DRAM first, inwards):", head]
     for m in arch.memories:
         holds = ", ".join(sorted(str(o) for o in m.operands)) or "-"
         if m.metadata_for:

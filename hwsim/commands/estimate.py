@@ -16,10 +16,9 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from dataclasses import replace
 
+from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost import EstimateOptions, compare_network
 from hwsim.cost.network import NetworkComparison, Savings, total_cost
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         cmp = only_layer(cmp, args.layer)
     text = render(cmp, args.format, args)
     if args.output:
-        write_atomically(args.output, text)
+        write_text_atomic(args.output, text)
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     return 0
@@ -78,19 +77,6 @@ def only_layer(cmp: NetworkComparison, name: str) -> NetworkComparison:
     baseline = replace(cmp.baseline, layers=(b,), total=b_total, unsupported_layers=int(not ok))
     return NetworkComparison(pruned, baseline, s or Savings.of(p_total, b_total), (s,))
 
-
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hwsim-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def render(cmp: NetworkComparison, fmt: str, args=None) -> str:

@@ -18,10 +18,9 @@ import argparse
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import replace
 
+from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost.network import CORE_FIELDS, total_cost
 from hwsim.sim import SimOptions, simulate, simulate_network
@@ -62,30 +61,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = simulate_network(net.layers, arch, options)
     if args.trace:
-        write_text(args.trace, traces_text(results, args.trace))
+        write_text_atomic(args.trace, traces_text(results, args.trace))
     if args.timeline:
         draw_timeline(results[0] if args.layer else next(
             (r for r in results if r.cost.supported), results[0]), args.timeline)
     text = render(results, net, arch.name, args.format, args)
     if args.output:
-        write_text(args.output, text)
+        write_text_atomic(args.output, text)
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
-
-def write_text(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hwsim-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def traces_text(results, path: str) -> str:

@@ -15,7 +15,7 @@ import json
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 from hwsim.sweep.engines import EngineConfig, run_chunks
 from hwsim.sweep.evaluate import EvalContext

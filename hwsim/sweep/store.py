@@ -16,8 +16,9 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from hwsim.fileio import write_text_atomic
 from typing import Iterable, Sequence
 
 from hwsim.errors import HwsimError
@@ -112,21 +113,3 @@ def write_csv(path, rows: Iterable[dict], columns: Sequence[str]) -> Path:
     writer.writeheader()
     writer.writerows(rows)
     return write_text_atomic(path, buffer.getvalue())
-
-
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` to a temp file in the same folder, fsync, then ``os.replace``: a reader
-    sees the old file or the whole new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -18,13 +18,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hwsim.fileio import write_text_atomic
 from hwsim.errors import ConfigError, Problem
 from hwsim.workload.builtin import builtin_network
 from hwsim.workload.layer import LayerWorkload, Network
@@ -141,7 +141,7 @@ def save_network(network: Network, path: str | os.PathLike) -> Path:
     else:
         text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None,
                          width=100)
-    _write_atomically(path, text)
+    write_text_atomic(path, text)
     return path
 
 
@@ -178,20 +178,6 @@ def _read(path: Path) -> Any:
         message = " ".join(str(exc).split())
         raise ConfigError([Problem("", f"must be valid {kind}", message, str(path))]) from None
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
-                                    suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def _layer_to_dict(layer: LayerWorkload) -> dict:

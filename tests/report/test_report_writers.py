@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from hwsim.report import writers
+from hwsim import fileio
 from hwsim.report.writers import csv_text, json_ready, write_json, write_text
 
 
@@ -20,7 +20,7 @@ def test_killed_write_keeps_the_previous_file(tmp_path, monkeypatch):
     def killed(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writers.os, "replace", killed)
+    monkeypatch.setattr(fileio.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         write_text(target, "new\n")
     assert target.read_text() == "old\n"
@@ -37,3 +37,13 @@ def test_json_is_strict_non_finite_numbers_become_null(tmp_path):
 def test_csv_keeps_full_float_precision_and_blank_none():
     text = csv_text([{"a": 0.1 + 0.2, "b": None}], ["a", "b"])
     assert text == "a,b\n0.30000000000000004,\n"
+
+
+def test_atomic_files_get_ordinary_permissions(tmp_path):
+    """mkstemp creates 0600 files; the shared writer publishes 0644 less the umask."""
+    mask = os.umask(0o022)
+    try:
+        path = fileio.write_text_atomic(tmp_path / "w.yaml", "x: 1\n")
+    finally:
+        os.umask(mask)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
