@@ -31,8 +31,8 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hwsim.config.problems import indexed, problems_from_validation_error
 from hwsim.errors import ConfigError, Problem
-from pruning.config_errors import problems_from_validation
 
 SCHEDULE_PACKAGE = "pruning.schedules"
 DEFAULT_KEY = "default"
@@ -229,7 +229,8 @@ def parse_schedule(data: Any, source: str | None = None) -> ScheduleConfig:
     try:
         schedule = ScheduleConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc, ScheduleConfig, source)) from None
+        raise ConfigError(problems_from_validation_error(
+            exc, ScheduleConfig, source, location=indexed, bare_choices=True)) from None
     problems = schedule_problems(schedule, source)
     if problems:
         raise ConfigError(problems)

@@ -2,14 +2,16 @@
 
 ``{'loc': ('compute', 'clock_hz'), 'type': 'greater_than', 'ctx': {'gt': 0}, 'input': -1}``
 becomes ``compute.clock_hz must be > 0. Got -1 instead.``; an unknown key lists the keys
-allowed at its place (and suggests the closest one).
+allowed at its place (and suggests the closest one). ``location`` renders a path differently
+(e.g. :func:`indexed` for ``layers.conv2.row_nnz[3]``); :func:`problem_from_error` translates
+one error, for callers that handle some errors themselves.
 """
 from __future__ import annotations
 
 import difflib
 import types
 import typing
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,25 +34,41 @@ _TYPE_WORDS = {
 }
 
 
+Location = Callable[[tuple], str]
+
+
 def problems_from_validation_error(exc: ValidationError, model: type[BaseModel],
-                                   source: Optional[str]) -> list[Problem]:
-    """One Problem per pydantic error, paths dotted, tags of tagged unions removed."""
-    return [_problem(error, model, source) for error in exc.errors()]
+                                   source: Optional[str], *, location: Optional[Location] = None,
+                                   bare_choices: bool = False) -> list[Problem]:
+    """One Problem per pydantic error, paths dotted, tags of tagged unions removed.
+
+    ``location`` turns a (tag-free) loc into the path (default :func:`dotted`);
+    ``bare_choices`` lists allowed values without quotes (``one of conv2d, linear``).
+    """
+    return [problem_from_error(error, model, source, location=location,
+                               bare_choices=bare_choices) for error in exc.errors()]
 
 
-def _problem(error: dict, model: type[BaseModel], source: Optional[str]) -> Problem:
+def problem_from_error(error: dict, model: type[BaseModel], source: Optional[str], *,
+                       location: Optional[Location] = None,
+                       bare_choices: bool = False) -> Problem:
+    """The Problem for one item of ``ValidationError.errors()``."""
+    render = location or dotted
     raw_loc = tuple(error["loc"])
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input", NOTHING)
     if kind == "extra_forbidden":
-        return _unknown_key(raw_loc, model, value, source)
-    path = dotted(_strip_tags(raw_loc, model))
+        return _unknown_key(raw_loc, model, value, source, render)
+    path = render(_strip_tags(raw_loc, model))
     if kind == "missing":
         return Problem(path, "must be given", NOTHING, source)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         expected = ctx.get("expected_tags", "")
         tag = ctx.get("tag", NOTHING) if kind == "union_tag_invalid" else NOTHING
         return Problem(f"{path}.kind", f"must be one of {expected}", tag, source)
-    return Problem(path, _requirement(kind, ctx, error.get("msg", "")), value, source)
+    requirement = _requirement(kind, ctx, error.get("msg", ""))
+    if bare_choices and kind in ("enum", "literal_error"):
+        requirement = requirement.replace("'", "")
+    return Problem(path, requirement, value, source)
 
 
 def _requirement(kind: str, ctx: dict, msg: str) -> str:
@@ -79,15 +97,15 @@ def _requirement(kind: str, ctx: dict, msg: str) -> str:
 
 
 def _unknown_key(raw_loc: tuple, model: type[BaseModel], value: Any,
-                 source: Optional[str]) -> Problem:
+                 source: Optional[str], render: Location) -> Problem:
     parent_loc, key = raw_loc[:-1], str(raw_loc[-1])
     parent = model_at(model, parent_loc)
     allowed = sorted(parent.model_fields) if parent is not None else []
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    where = dotted(_strip_tags(parent_loc, model)) or "the top level"
+    where = render(_strip_tags(parent_loc, model)) or "the top level"
     requirement = f"must be a known key (allowed in {where}: {', '.join(allowed)}{hint})"
-    return Problem(dotted(_strip_tags(raw_loc, model)), requirement, key, source)
+    return Problem(render(_strip_tags(raw_loc, model)), requirement, key, source)
 
 
 def error_path(loc, model: type[BaseModel]) -> tuple:
@@ -97,6 +115,17 @@ def error_path(loc, model: type[BaseModel]) -> tuple:
 
 def dotted(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
+
+
+def indexed(loc: tuple, prefix: str = "") -> str:
+    """``("iterations", 0, "quality")`` -> ``iterations[0].quality`` (under ``prefix``)."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
 
 
 def _strip_tags(loc: tuple, model: type[BaseModel]) -> tuple:

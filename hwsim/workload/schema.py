@@ -17,10 +17,12 @@ that pass, and the problems of every layer are reported together.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Iterable, Optional
+from functools import partial
+from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from hwsim.config.problems import indexed, problem_from_error
 from hwsim.errors import Problem
 from hwsim.types import LayerKind
 
@@ -119,63 +121,24 @@ def validation_problems(error: ValidationError, model: type[BaseModel], prefix: 
                         file: str | None) -> list[Problem]:
     """One :class:`Problem` per pydantic error, with a dotted path under ``prefix``.
 
-    Example: an unknown key ``kernal`` in layer conv2 gives
-    ``layers.conv2.kernal must be a known key (one of name, kind, ...). Got 'kernal' instead.``
+    Example: an unknown key ``kernal`` in layer conv2 gives ``layers.conv2.kernal must be a
+    known key (allowed in layers.conv2: ...; did you mean 'kernel'?). Got 'kernal' instead.``
     """
-    return [_problem(item, model, prefix, file) for item in error.errors()]
-
-
-def _problem(item: dict, model: type[BaseModel], prefix: str, file: str | None) -> Problem:
-    loc, kind, ctx = tuple(item["loc"]), item["type"], item.get("ctx") or {}
-    pair = next((i for i, part in enumerate(loc) if part in _PAIRS), None)
-    if pair is not None and (kind in ("tuple_type", "too_short", "too_long", "missing")):
-        value = item.get("input") if len(loc) == pair + 1 else "a short list"
-        return Problem(_join(prefix, loc[:pair + 1]), "must be an integer or a list of two "
-                       "integers", value, file)
-    path = _join(prefix, loc)
-    if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(model, loc))
-        return Problem(path, f"must be a known key (one of {allowed})", loc[-1], file)
-    if kind == "missing":
-        return Problem(path, "must be given", None, file)
-    return Problem(path, _requirement(kind, ctx, item["msg"]), item.get("input"), file)
+    location = partial(indexed, prefix=prefix)
+    return [_pair_problem(item, location, file)
+            or problem_from_error(item, model, file, location=location, bare_choices=True)
+            for item in error.errors()]
 
 
 _PAIRS = ("kernel", "stride", "padding", "dilation")
 
 
-def _requirement(kind: str, ctx: dict, msg: str) -> str:
-    if kind == "enum":
-        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
-    if kind.startswith("int_"):
-        return "must be an integer"
-    if kind.startswith("float_"):
-        return "must be a number"
-    if kind.startswith("string_"):
-        return "must be a string"
-    if kind in ("tuple_type", "list_type"):
-        return "must be a list"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be a mapping"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-                "less_than": "<"}[kind]
-        bound = next(iter(ctx.values()), "")
-        return f"must be {sign} {bound}"
-    return f"must be valid ({msg[0].lower() + msg[1:]})"
-
-
-def _allowed_keys(model: type[BaseModel], loc: Iterable) -> list[str]:
-    if len(tuple(loc)) > 1 and "weight_mask" in tuple(loc):
-        return list(MaskSpec.model_fields)
-    return list(model.model_fields)
-
-
-def _join(prefix: str, loc: Iterable) -> str:
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path = f"{path}.{part}" if path else str(part)
-    return path
+def _pair_problem(item: dict, location, file: str | None) -> Optional[Problem]:
+    """A kernel/stride/padding/dilation that is neither an integer nor a list of two."""
+    loc, kind = tuple(item["loc"]), item["type"]
+    pair = next((i for i, part in enumerate(loc) if part in _PAIRS), None)
+    if pair is None or kind not in ("tuple_type", "too_short", "too_long", "missing"):
+        return None
+    value = item.get("input") if len(loc) == pair + 1 else "a short list"
+    return Problem(location(loc[:pair + 1]), "must be an integer or a list of two integers",
+                   value, file)

@@ -45,7 +45,9 @@ def test_minimal_schedule_defaults():
 def test_misspelt_key_lists_allowed_keys():
     data = {**MINIMAL, "retrain": {"epoch": 3}}
     [message] = problems_of(data)
-    assert message.startswith("s.yaml: retrain.epoch must be a known key (one of epochs, ")
+    assert message.startswith("s.yaml: retrain.epoch must be a known key (allowed in retrain: "
+                              "adjust_dropout, epochs, ")
+    assert "did you mean 'epochs'?" in message
     assert message.endswith("Got 'epoch' instead.")
 
 
@@ -54,7 +56,7 @@ def test_every_problem_reported_at_once():
             "pruning": {"method": "magic", "iterations": [{"quality": 1.0}]}}
     messages = problems_of(data)
     assert len(messages) == 3
-    assert any("train.lr must be > 0.0. Got -1 instead." in m for m in messages)
+    assert any("train.lr must be > 0. Got -1 instead." in m for m in messages)
     assert any("train.momentum must be < 1" in m for m in messages)
     assert any(m.startswith("s.yaml: pruning.method must be one of") for m in messages)
 

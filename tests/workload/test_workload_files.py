@@ -102,7 +102,8 @@ def test_every_problem_at_once_with_path_and_value():
         {"name": "m", "kind": "linear", "in_channels": 3, "out_channels": 4,
          "weight_mask": bad_mask}]})
     assert problems["layers.a.kernal"].value == "kernal"
-    assert "one of name, kind, in_channels" in problems["layers.a.kernal"].requirement
+    assert "allowed in layers.a: col_nnz, dilation," in problems["layers.a.kernal"].requirement
+    assert "did you mean 'kernel'?" in problems["layers.a.kernal"].requirement
     assert problems["layers.b.in_channels"].value == -5
     assert problems["layers.c.kind"].value == "conv3d"
     assert "conv2d, linear or matmul" in problems["layers.c.kind"].requirement
@@ -219,4 +220,5 @@ def test_pairs_and_non_mapping_layers():
     assert "an integer or a list of two integers" in problems["layers.c.padding"].requirement
     assert problems["layers.c.dilation[1]"].value == -1
     assert problems["layers.c.weight_mask.bits"].value == "bits"
-    assert "shape, packbits_base64" in problems["layers.c.weight_mask.bits"].requirement
+    assert ("allowed in layers.c.weight_mask: packbits_base64, shape"
+            in problems["layers.c.weight_mask.bits"].requirement)
