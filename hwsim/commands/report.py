@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.report import load_results, tables_of, write_report
-from hwsim.report.text import savings_table, totals_lines
-
 
 def register(subparsers) -> None:
     """Add ``report`` (see the module docstring)."""
@@ -25,6 +22,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: matplotlib (via hwsim.report) costs ~0.6 s at every CLI start
+    from hwsim.report import load_results, tables_of, write_report
+    from hwsim.report.text import savings_table, totals_lines
     results = load_results(args.results)
     files = write_report(results, args.out, figures=not args.no_figures, dpi=args.dpi)
     if not args.quiet:

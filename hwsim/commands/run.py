@@ -13,11 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hwsim.report import tables_of
-from hwsim.report.text import savings_table, totals_lines
-from hwsim.run import load_run_config, run_main_job
-from hwsim.run.config import CacheConfig
-
 
 def register(subparsers) -> None:
     """Add ``run`` (see the module docstring)."""
@@ -34,6 +29,11 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: matplotlib (via hwsim.report) costs ~0.6 s at every CLI start
+    from hwsim.report import tables_of
+    from hwsim.report.text import savings_table, totals_lines
+    from hwsim.run import load_run_config, run_main_job
+    from hwsim.run.config import CacheConfig
     config, base = load_run_config(args.config)
     if args.no_cache:
         config = config.model_validate({**config.model_dump(),
