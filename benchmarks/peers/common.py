@@ -129,3 +129,25 @@ def write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
         json.dump(data, handle, indent=1)
+
+
+def save_layers(result: dict, out: str) -> None:
+    """(Runs inside a peer venv: stdlib only.) Write ``result`` atomically, keeping layers another process saved meanwhile (``result``
+    itself is not changed: its layers are the ones this run has, or has reused)."""
+    saved = {}
+    if os.path.exists(out):
+        with open(out) as handle:
+            saved = json.load(handle).get("layers", {})
+    tmp_out = f"{out}.{os.getpid()}.tmp"
+    with open(tmp_out, "w") as handle:
+        json.dump({**result, "layers": {**saved, **result["layers"]}}, handle, indent=1)
+    os.replace(tmp_out, out)
+
+
+def take_lock(out: str) -> str:
+    """Mark ``out`` as being written by this process (``<out>.lock`` holds the pid), so that
+    a comparison started meanwhile shows the cached layers instead of running the peer twice."""
+    lock = out + ".lock"
+    with open(lock, "w") as handle:
+        handle.write(str(os.getpid()))
+    return lock

@@ -42,6 +42,11 @@ import os
 import tempfile
 import time
 
+try:  # run as a script inside the peer venv: this folder is sys.path[0]
+    from common import save_layers, take_lock
+except ImportError:  # imported as peers.<runner> by the tests
+    from peers.common import save_layers, take_lock
+
 COMPUTE_KEYS = (
     "total_cycles_incl_prefetch", "compute_cycles", "stall_cycles",
     "overall_util_pct", "mapping_efficiency_pct", "compute_util_pct",
@@ -99,28 +104,6 @@ def run_layer(header: str, row: list[str], config: str, layout: str) -> dict:
     return record
 
 
-def save(result: dict, out: str) -> None:
-    """Write ``result`` atomically, keeping layers another process saved meanwhile (``result``
-    itself is not changed: its layers are the ones this run has, or has reused)."""
-    saved = {}
-    if os.path.exists(out):
-        with open(out) as handle:
-            saved = json.load(handle).get("layers", {})
-    tmp_out = f"{out}.{os.getpid()}.tmp"
-    with open(tmp_out, "w") as handle:
-        json.dump({**result, "layers": {**saved, **result["layers"]}}, handle, indent=1)
-    os.replace(tmp_out, out)
-
-
-def _lock(out: str) -> str:
-    """Mark ``out`` as being written by this process (``<out>.lock`` holds the pid), so that
-    a comparison started meanwhile shows the cached layers instead of running the peer twice."""
-    lock = out + ".lock"
-    with open(lock, "w") as handle:
-        handle.write(str(os.getpid()))
-    return lock
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
@@ -140,7 +123,7 @@ def main() -> None:
     if os.path.exists(args.out) and not args.fresh:
         with open(args.out) as handle:
             result["layers"] = json.load(handle).get("layers", {})
-    lock = _lock(args.out)
+    lock = take_lock(args.out)
     try:
         run_missing(result, rows, header, args)
     finally:
@@ -157,7 +140,7 @@ def run_missing(result: dict, rows: list[list[str]], header: str, args) -> None:
         result["layers"][row[0]] = run_layer(header, row, args.config, args.layout)
         print(f"{row[0]}: {result['layers'][row[0]]['compute_cycles']} cycles, "
               f"{result['layers'][row[0]]['wall_s']:.1f} s", flush=True)
-        save(result, args.out)
+        save_layers(result, args.out)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,11 @@ import os
 import tempfile
 import time
 
+try:  # run as a script inside the peer venv: this folder is sys.path[0]
+    from common import save_layers, take_lock
+except ImportError:  # imported as peers.<runner> by the tests
+    from peers.common import save_layers, take_lock
+
 import yaml
 
 
@@ -122,28 +127,6 @@ def run_layer(layer: dict, accelerator: str, mapping: str, opt: str) -> dict:
     return record
 
 
-def save(result: dict, out: str) -> None:
-    """Write ``result`` atomically, keeping layers another process saved meanwhile (``result``
-    itself is not changed: its layers are the ones this run has, or has reused)."""
-    saved = {}
-    if os.path.exists(out):
-        with open(out) as handle:
-            saved = json.load(handle).get("layers", {})
-    tmp_out = f"{out}.{os.getpid()}.tmp"
-    with open(tmp_out, "w") as handle:
-        json.dump({**result, "layers": {**saved, **result["layers"]}}, handle, indent=1)
-    os.replace(tmp_out, out)
-
-
-def _lock(out: str) -> str:
-    """Mark ``out`` as being written by this process (``<out>.lock`` holds the pid), so that
-    a comparison started meanwhile shows the cached layers instead of running the peer twice."""
-    lock = out + ".lock"
-    with open(lock, "w") as handle:
-        handle.write(str(os.getpid()))
-    return lock
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", required=True)
@@ -165,7 +148,7 @@ def main() -> None:
     if os.path.exists(args.out) and not args.fresh:
         with open(args.out) as handle:
             result["layers"] = json.load(handle).get("layers", {})
-    lock = _lock(args.out)
+    lock = take_lock(args.out)
     try:
         run_missing(result, layers, accelerator, args)
     finally:
@@ -184,7 +167,7 @@ def run_missing(result: dict, layers: list[dict], accelerator: str, args) -> Non
         rec = result["layers"][name]
         print(f"{name}: {rec['energy_total_pj']:.4g} pJ, "
               f"{rec['latency_total2_cycles']:.0f} cycles, {rec['wall_s']:.1f} s", flush=True)
-        save(result, args.out)
+        save_layers(result, args.out)
 
 
 if __name__ == "__main__":

@@ -146,12 +146,12 @@ def test_relative_difference_and_table():
 def test_runner_cache_merges_and_stale_lock_is_ignored(tmp_path):
     """A runner saving its layers keeps layers another run saved meanwhile; a lock whose
     process is gone does not block a comparison."""
-    from peers import common, scalesim_runner
+    from peers import common
 
     out = tmp_path / "peer.json"
-    scalesim_runner.save({"layers": {"conv1": {"wall_s": 1}}}, str(out))
+    common.save_layers({"layers": {"conv1": {"wall_s": 1}}}, str(out))
     mine = {"layers": {"fc1": {"wall_s": 2}}}
-    scalesim_runner.save(mine, str(out))
+    common.save_layers(mine, str(out))
     assert set(common.load_json(out)["layers"]) == {"conv1", "fc1"}
     assert set(mine["layers"]) == {"fc1"}  # a --fresh run still runs conv1 itself
     Path(f"{out}.lock").write_text("999999999")

@@ -5,23 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-# 16 PEs, a 64 KiB buffer and a 64 B register file per PE: small enough that a LeNet-300-100
-# point costs a few milliseconds.
-TINY_ARCH = {
-    "name": "tiny",
-    "dataflow": "weight_stationary",
-    "memories": {
-        "dram": {"kind": "dram", "preset": "lpddr4", "size_bytes": 2 ** 30},
-        "glb": {"kind": "sram", "size_bytes": 65536, "width_bits": 64,
-                "operands": ["weights", "inputs", "outputs"]},
-        "rf": {"kind": "regfile", "size_bytes": 64, "instances": 16, "width_bits": 16,
-               "operands": ["weights", "inputs", "outputs"]},
-    },
-    "compute": {"pe_count": 16, "array_rows": 4, "array_cols": 4, "clock_hz": 5e8,
-                "weight_bits": 8, "activation_bits": 8, "accumulator_bits": 32},
-    "sparsity": {"weight_format": {"format": "csr", "index_bits": 4},
-                 "weight_zeros": "skip"},
-}
+TINY_ARCH = yaml.safe_load((Path(__file__).parents[1] / "data" / "tiny_arch.yaml")
+                           .read_text(encoding="utf-8"))
+TINY_ARCH["sparsity"] = {"weight_format": {"format": "csr", "index_bits": 4},
+                         "weight_zeros": "skip"}
 
 
 def write_sweep(folder: Path, spec: dict, arch: dict | None = None) -> Path:
