@@ -1,0 +1,23 @@
+"""Subcommands of the ``hwsim`` CLI, one module each (see hwsim/cli.py).
+
+Options that several commands share are added by the helpers below, so that they are spelled and
+explained the same everywhere.
+"""
+from __future__ import annotations
+
+
+def add_arch_workload_arguments(parser, layer_help: str) -> None:
+    """``--arch FILE --workload NAME|FILE [--profile P] [--batch N] [--layer NAME]``."""
+    parser.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
+    parser.add_argument("--workload", required=True, metavar="NAME|FILE",
+                        help="built-in network name or workload file")
+    parser.add_argument("--profile", help="sparsity profile, e.g. han2015")
+    parser.add_argument("--batch", type=int, help="images per batch")
+    parser.add_argument("--layer", metavar="NAME", help=layer_help)
+
+
+def add_output_arguments(parser, formats) -> None:
+    """``--format {formats} --output FILE`` (the file is written atomically)."""
+    parser.add_argument("--format", choices=formats, default=formats[0])
+    parser.add_argument("--output", metavar="FILE",
+                        help="write here (atomically) instead of stdout")

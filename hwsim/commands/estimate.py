@@ -18,6 +18,7 @@ import json
 import math
 from dataclasses import replace
 
+from hwsim.commands import add_arch_workload_arguments, add_output_arguments
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost import EstimateOptions, compare_network
@@ -34,18 +35,12 @@ def register(subparsers) -> None:
         "estimate", help="energy, latency and memory per layer, pruned vs dense",
         description="Memory, energy and latency per layer, pruned vs dense, on one "
                     "accelerator (analytical model; see docs/cost_model.md).")
-    p.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
-    p.add_argument("--workload", required=True, metavar="NAME|FILE",
-                   help="built-in network name or workload file")
-    p.add_argument("--profile", help="sparsity profile, e.g. han2015")
-    p.add_argument("--batch", type=int, help="images per batch")
-    p.add_argument("--layer", metavar="NAME", help="report one layer only")
+    add_arch_workload_arguments(p, "report one layer only")
     p.add_argument("--baseline-arch", metavar="FILE",
                    help="run the dense baseline on this accelerator instead")
     p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
                    help="what the mapping search minimises (default energy)")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
 

@@ -20,6 +20,7 @@ import io
 import json
 from dataclasses import replace
 
+from hwsim.commands import add_arch_workload_arguments, add_output_arguments
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost.network import CORE_FIELDS, total_cost
@@ -34,20 +35,14 @@ def register(subparsers) -> None:
     """Add the ``simulate`` subcommand."""
     p = subparsers.add_parser("simulate", help="event-driven simulation per layer, checked "
                               "against the analytical model", description=__doc__.splitlines()[0])
-    p.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
-    p.add_argument("--workload", required=True, metavar="NAME|FILE",
-                   help="built-in network name or workload file")
-    p.add_argument("--profile", help="sparsity profile, e.g. han2015")
-    p.add_argument("--batch", type=int, help="images per batch")
-    p.add_argument("--layer", metavar="NAME", help="simulate one layer only")
+    add_arch_workload_arguments(p, "simulate one layer only")
     p.add_argument("--fifo-depth", type=int, metavar="N",
                    help="activation FIFO depth per PE (column broadcast; default: the arch's)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of synthesised masks and non-zero inputs (default 0)")
     p.add_argument("--trace", metavar="FILE", help="write the event log (CSV or .json)")
     p.add_argument("--timeline", metavar="FILE", help="draw the event log (PNG, SVG, PDF)")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
 
