@@ -195,6 +195,9 @@ def _layer_to_dict(layer: LayerWorkload) -> dict:
             data[key] = [int(v) for v in getattr(layer, key)]
     if layer.weight_mask is not None:
         data["weight_mask"] = encode_mask(layer.weight_mask)
+    for key in ("original_in_channels", "original_out_channels"):
+        if getattr(layer, key) is not None:
+            data[key] = int(getattr(layer, key))
     return data
 
 

@@ -49,6 +49,14 @@ class LayerWorkload:
     ``weight_mask`` (numpy bool, shape :attr:`weight_shape`), ``row_nnz`` / ``col_nnz``
     (per row / column of the matrix view) and ``effective_macs`` (non-zero weight x non-zero
     input pairs over the whole batch).
+
+    A *compacted* layer (structured pruning that removed whole output channels / neurons and the
+    matching inputs, see ``pruning.compact``) keeps the channel counts it had before compaction
+    in ``original_in_channels`` / ``original_out_channels`` (None: not compacted), so that
+    :meth:`with_densities` (the dense baseline) is the original dense layer, not the smaller one.
+    Example: LeNet-300 fc2 with 150 of 300 inputs and 50 of 100 neurons left is
+    ``LayerWorkload("fc2", "linear", 150, 50, original_in_channels=300,
+    original_out_channels=100)``; its ``with_densities()`` has 300 inputs and 100 outputs.
     """
 
     name: str
@@ -70,6 +78,8 @@ class LayerWorkload:
     row_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
     col_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
     effective_macs: int | None = None
+    original_in_channels: int | None = None
+    original_out_channels: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", LayerKind(self.kind))
@@ -164,6 +174,11 @@ class LayerWorkload:
         return self.weight_nnz / self.weight_count
 
     @property
+    def is_compacted(self) -> bool:
+        """True when channels were removed (the original counts are recorded)."""
+        return self.original_in_channels is not None or self.original_out_channels is not None
+
+    @property
     def has_mask(self) -> bool:
         return self.weight_mask is not None
 
@@ -195,9 +210,14 @@ class LayerWorkload:
 
     def with_densities(self, weight: float = 1.0, inputs: float = 1.0,
                        outputs: float = 1.0) -> "LayerWorkload":
-        """A copy with new densities and no exact data (``with_densities()`` is the dense layer)."""
+        """A copy with new densities and no exact data (``with_densities()`` is the dense layer).
+
+        A compacted layer gets its original channel counts back: the dense baseline of a
+        structurally pruned network is the network before any channel was removed.
+        """
         return LayerWorkload(
-            self.name, self.kind, self.in_channels, self.out_channels, self.in_height,
+            self.name, self.kind, self.original_in_channels or self.in_channels,
+            self.original_out_channels or self.out_channels, self.in_height,
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             self.batch, weight, inputs, outputs)
 
@@ -208,7 +228,8 @@ class LayerWorkload:
             self.name, self.kind, self.in_channels, self.out_channels, self.in_height,
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             batch, self.weight_density, self.input_density, self.output_density,
-            self.weight_mask, self.row_nnz, self.col_nnz, macs)
+            self.weight_mask, self.row_nnz, self.col_nnz, macs, self.original_in_channels,
+            self.original_out_channels)
 
 
 @dataclass(frozen=True)
@@ -264,3 +285,18 @@ def _shape_problems(layer: LayerWorkload):
         yield Problem(f"{where}.kernel", "must fit in the padded input", layer.kernel)
     if layer.effective_macs is not None and layer.effective_macs < 0:
         yield Problem(f"{where}.effective_macs", "must be >= 0", layer.effective_macs)
+    yield from _original_problems(layer)
+
+
+def _original_problems(layer: LayerWorkload):
+    """original_in/out_channels: integers >= the compacted count, divisible by groups."""
+    for key in ("in_channels", "out_channels"):
+        value = getattr(layer, f"original_{key}")
+        if value is None:
+            continue
+        if not isinstance(value, (int, np.integer)) or value < getattr(layer, key):
+            yield Problem(f"{layer.name}.original_{key}", f"must be an integer >= {key} "
+                          f"({getattr(layer, key)})", value)
+        elif layer.groups >= 1 and value % layer.groups:
+            yield Problem(f"{layer.name}.original_{key}",
+                          f"must be divisible by groups={layer.groups}", value)

@@ -58,7 +58,11 @@ class MaskSpec(BaseModel):
 
 
 class LayerSpec(BaseModel):
-    """One fully described layer (fields as :class:`hwsim.workload.LayerWorkload`)."""
+    """One fully described layer (fields as :class:`hwsim.workload.LayerWorkload`).
+
+    ``original_in_channels`` / ``original_out_channels``: the counts before structured pruning
+    removed channels (a compacted layer); the dense baseline uses them. Absent: not compacted.
+    """
 
     model_config = _FROZEN
     name: str = Field(min_length=1)
@@ -79,6 +83,8 @@ class LayerSpec(BaseModel):
     row_nnz: Optional[tuple[Count, ...]] = None
     col_nnz: Optional[tuple[Count, ...]] = None
     weight_mask: Optional[MaskSpec] = None
+    original_in_channels: Optional[Size] = None
+    original_out_channels: Optional[Size] = None
 
 
 class LayerOverride(BaseModel):
