@@ -23,6 +23,7 @@ from torch import nn
 
 from hwsim.errors import ConfigError, HwsimError
 from pruning.checkpoint import load_checkpoint, save_checkpoint
+from pruning.compact import export_compacted
 from pruning.data import MnistData
 from pruning.dead import remove_dead_neurons
 from pruning.export import export_model
@@ -219,6 +220,10 @@ class _Run:
                               source=f"pruning run {self.schedule.name} on {self.label}, "
                                      f"measured on {len(samples)} test images")
         workload = save_network(export.network, out / self.schedule.export.workload_file)
+        compacted = (export_compacted(self.model, samples, f"{export.network.name}-compacted",
+                                      out / self.schedule.export.compacted_workload_file,
+                                      f"{export.network.profile}; compacted")
+                     if self.schedule.export.compact else None)
         accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
         kept = self.kept_weights()
         final = {"kept_weights": kept, "kept_total": sum(kept.values()),
@@ -230,10 +235,15 @@ class _Run:
                                      {"test_accuracy_pct": accuracy.pct,
                                       "schedule": self.schedule.name}, self.source)
         summary = self._summary(dense, records, final, export, workload, checkpoint, started)
+        if compacted is not None:
+            summary["compaction"] = compacted.as_dict()
+            summary["files"]["compacted_workload"] = compacted.path.name
         summary_path = out / "summary.json"
         summary_path.write_text(json.dumps(summary, indent=1))
         return PruneResult(summary, out, summary_path, Path(workload), checkpoint,
-                           out / "dense.pt", export.network)
+                           out / "dense.pt", export.network,
+                           compacted.network if compacted else None,
+                           compacted.path if compacted else None)
 
     # ---- helpers --------------------------------------------------------------------------
     def kept_weights(self) -> dict[str, int]:

@@ -48,6 +48,8 @@ class PruneResult:
     checkpoint_path: Path
     dense_checkpoint_path: Path
     network: Network
+    compacted_network: Network | None = None       # schedule export.compact: channels removed
+    compacted_workload_path: Path | None = None
 
     @property
     def iterations(self) -> list[dict]:

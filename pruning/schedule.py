@@ -165,12 +165,17 @@ class SensitivityConfig(_Section):
 
 
 class ExportConfig(_Section):
-    """Measurement of activation densities and effective MACs on the first test images."""
+    """Measurement of activation densities and effective MACs on the first test images.
+
+    ``compact``: also write the compacted network (fully pruned channels / neurons removed,
+    :mod:`pruning.compact`) to ``compacted_workload_file``; the main job then estimates it."""
 
     samples: int = Field(1000, ge=1)
     workload_file: str = "workload.yaml"
+    compact: bool = False
+    compacted_workload_file: str = "workload_compacted.yaml"
 
-    @field_validator("workload_file")
+    @field_validator("workload_file", "compacted_workload_file")
     @classmethod
     def _suffix(cls, value: str) -> str:
         if not value.endswith((".yaml", ".yml", ".json")):

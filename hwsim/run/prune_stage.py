@@ -124,10 +124,12 @@ def prepare_network(config: RunConfig, base: Path, config_source: str | None = N
 
 
 def read_entry(folder: Path) -> tuple[Network, dict, dict]:
-    """(network, pruning summary, extras) of a finished run folder."""
+    """(network, pruning summary, extras) of a finished run folder; the compacted network
+    (structured pruning with the schedule's ``export.compact``) when there is one."""
     summary = json.loads((folder / SUMMARY_FILE).read_text())
     extras = json.loads((folder / EXTRAS_FILE).read_text())
-    network = load_network(folder / summary["files"]["workload"])
+    files = summary["files"]
+    network = load_network(folder / files.get("compacted_workload", files["workload"]))
     return network, summary, extras
 
 
