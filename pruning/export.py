@@ -17,6 +17,12 @@ effective MACs 1 + 1 = 2 (column 0 is used by both rows; column 1 input is zero)
 
 Layers the export cannot model are listed in :attr:`ExportResult.unsupported`, never dropped
 silently; :func:`export_network` warns about them (or raises with ``strict=True``).
+
+N:M: given the pattern each layer must satisfy (``n_m``, from an N:M schedule), the export checks
+every mask with hwsim's group definition (:mod:`pruning.nm`), lists the checks in
+:attr:`ExportResult.n_m` (violating groups per layer), records the total in the workload's
+provenance and warns, naming the layers, when a group breaks its pattern; such a layer is still
+exported (an N:M accelerator then runs it dense and says so).
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from hwsim.errors import HwsimError
 from hwsim.types import LayerKind
 from hwsim.workload import LayerWorkload, Network
 from pruning.graph import ModelGraph, UnsupportedOp, trace_model
+from pruning.nm import check_model, describe_checks, violation_message
 from pruning.methods import current_mask
 from pruning.models import prunable_layers
 
@@ -53,12 +60,14 @@ class _LayerStats:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """The exported network, the ops it could not model, and how it was traced."""
+    """The exported network, the ops it could not model, how it was traced, and the N:M check
+    of each layer given a pattern (``n_m``: layer -> :class:`hwsim.formats.NMCheck`)."""
 
     network: Network
     unsupported: tuple[UnsupportedOp, ...]
     traced_with: str
     samples: int
+    n_m: dict = field(default_factory=dict)
 
 
 def export_network(model: nn.Module, sample_inputs: torch.Tensor, name: str,
@@ -75,8 +84,11 @@ def export_network(model: nn.Module, sample_inputs: torch.Tensor, name: str,
 
 
 def export_model(model: nn.Module, sample_inputs: torch.Tensor, name: str,
-                 batch_size: int = 250, source: str | None = None) -> ExportResult:
-    """Measure ``model`` on ``sample_inputs`` (N images) and build the Network (see module doc)."""
+                 batch_size: int = 250, source: str | None = None,
+                 n_m: dict[str, tuple[int, int]] | None = None) -> ExportResult:
+    """Measure ``model`` on ``sample_inputs`` (N images) and build the Network (see module doc).
+
+    ``n_m``: the (n, m) pattern per layer to verify; violations are reported, not fatal."""
     if len(sample_inputs) == 0:
         raise HwsimError("export needs at least one sample input")
     graph = trace_model(model, sample_inputs[:2])
@@ -91,8 +103,14 @@ def export_model(model: nn.Module, sample_inputs: torch.Tensor, name: str,
         model.train(was_training)
     layers, unsupported = _build_layers(model, stats, list(graph.unsupported))
     profile = source or f"measured on {len(sample_inputs)} sample inputs"
+    checks = check_model(model, n_m) if n_m else {}
+    if checks:
+        profile = f"{profile}; {describe_checks(checks)}"
+        message = violation_message(checks, name)
+        if message:
+            warnings.warn(message, stacklevel=2)
     return ExportResult(Network(name, tuple(layers), profile), tuple(unsupported),
-                        graph.traced_with, len(sample_inputs))
+                        graph.traced_with, len(sample_inputs), checks)
 
 
 # ---- measurement ----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from hwsim.errors import ConfigError, Problem
+from hwsim.formats import reduction_order
 
 
 class MaskMethod(prune.BasePruningMethod):
@@ -124,10 +125,13 @@ class L1Structured(MaskMethod):
 class NMSparsity(MaskMethod):
     """N:M: keep the ``n`` largest of every ``m`` consecutive weights along the reduction.
 
-    The reduction of a conv weight (K, C, R, S) is walked in (R, S, C) order, the implicit-GEMM
-    order of NHWC sparse tensor cores, so groups run along input channels when C is a multiple
-    of m; a linear layer's reduction is its input features. A partial group at the end of a row
-    keeps its n largest. Example (2:4): row [1, -5, 2, 0.5] -> mask [0, 1, 1, 0].
+    Groups are hwsim's (:mod:`hwsim.formats.structured`, the one definition the export check
+    and the cost model use too): the (K, C*R*S) matrix view with a conv's reduction walked in
+    (R, S, C) order (:func:`hwsim.formats.reduction_order`), the implicit-GEMM order of NHWC
+    sparse tensor cores, so groups run along input channels when C is a multiple of m; a linear
+    layer's reduction is its input features. A partial group at the end of a row keeps its n
+    largest. Already pruned weights rank last, so the pattern only tightens. Example (2:4):
+    row [1, -5, 2, 0.5] -> mask [0, 1, 1, 0].
     """
 
     def __init__(self, n: int, m: int):
@@ -263,17 +267,17 @@ def _keep_top(scores: torch.Tensor, n_keep: int) -> torch.Tensor:
 
 
 def _reduction_view(t: torch.Tensor) -> torch.Tensor:
-    """(K, reduction) with a conv's reduction in (R, S, C) order."""
-    if t.dim() == 4:
-        return t.permute(0, 2, 3, 1).reshape(t.shape[0], -1)
-    return t.reshape(t.shape[0], -1)
+    """(K, reduction) in N:M group order: hwsim's :func:`~hwsim.formats.reduction_order`."""
+    order = torch.from_numpy(reduction_order(tuple(t.shape)).astype("int64"))
+    return t.reshape(t.shape[0], -1)[:, order.to(t.device)]
 
 
 def _from_reduction_view(rows: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    if len(shape) == 4:
-        k, c, r, s = shape
-        return rows.reshape(k, r, s, c).permute(0, 3, 1, 2).contiguous()
-    return rows.reshape(shape)
+    """Inverse of :func:`_reduction_view`: scatter the columns back, reshape to ``shape``."""
+    order = torch.from_numpy(reduction_order(tuple(shape)).astype("int64")).to(rows.device)
+    flat = torch.empty_like(rows)
+    flat[:, order] = rows
+    return flat.reshape(shape)
 
 
 LayerStep = Callable[[Mapping[str, nn.Module], Mapping[str, dict]], None]

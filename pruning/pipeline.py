@@ -30,6 +30,7 @@ from pruning.export import export_model
 from pruning.graph import ModelGraph, trace_model
 from pruning.methods import current_mask, method_kwargs, prune_layers
 from pruning.models import MODELS, build_model, prunable_layers
+from pruning.nm import checks_as_dict, schedule_patterns
 from pruning.records import IterationRecord, PruneResult
 from pruning.schedule import (METHOD_PARAMETER, STRUCTURE_DIM, IterationConfig, ScheduleConfig,
                               layer_name_problems, load_schedule, value_for)
@@ -218,7 +219,9 @@ class _Run:
         samples = self.data.test_x[:self.schedule.export.samples]
         export = export_model(self.model, samples, f"{self.label}-{self.schedule.name}",
                               source=f"pruning run {self.schedule.name} on {self.label}, "
-                                     f"measured on {len(samples)} test images")
+                                     f"measured on {len(samples)} test images",
+                              n_m=schedule_patterns(self.schedule,
+                                                    selected_layers(self.model, self.schedule)))
         workload = save_network(export.network, out / self.schedule.export.workload_file)
         compacted = (export_compacted(self.model, samples, f"{export.network.name}-compacted",
                                       out / self.schedule.export.compacted_workload_file,
@@ -312,6 +315,7 @@ class _Run:
             "export": {"workload_file": Path(workload).name, "samples": export.samples,
                        "traced_with": export.traced_with,
                        "unsupported": [op.as_dict() for op in export.unsupported],
+                       "n_m": checks_as_dict(export.n_m),
                        "layers": [{"name": l.name, "weight_density": l.effective_weight_density,
                                    "input_density": l.input_density,
                                    "output_density": l.output_density,

@@ -8,10 +8,13 @@ zero) and ``p00 = 1 - d_w - d_a + p11``. A MAC whose zero operand is handled by 
 never issued (no cycle, no energy); one handled by ``gate`` takes its cycle but only
 ``gated_mac_energy_fraction`` of the MAC energy; ``none`` computes the zero product.
 
-N:M structured sparsity: an arch with ``structured = n:m`` runs a layer whose weight density
-is at most ``n/m`` (pruned n:m) on the compressed reduction: the weight slots issued are
-``n/m`` of the dense ones whatever the actual density (empty kept slots are filler zeros,
-then handled by ``weight_zeros``).
+N:M structured sparsity: an arch with ``structured = n:m`` runs a layer on the compressed
+reduction when it is N:M: exactly, from its mask, when it has one (every group of m weights
+along the (R, S, C) reduction keeps at most n, :func:`hwsim.formats.layer_n_m`, the same check
+its storage uses), else when its weight density fits (<= n/m). The weight slots issued are then
+``n/m`` of the dense ones whatever the actual density (empty kept slots are filler zeros, then
+handled by ``weight_zeros``). A layer that is not N:M runs dense, and
+:func:`structured_notes` says why (``LayerCost.notes``).
 
 Worked example (Eyeriss-like gating of zero inputs, d_w = 1, d_a = 0.4, 100 dense MACs):
 issued = 100 (gating keeps the cycle), full = 40, gated = 60; at a gated fraction of 0 the
@@ -22,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwsim.arch.model import Accelerator
+from hwsim.formats import layer_n_m
 from hwsim.types import ZeroHandling
 from hwsim.workload.layer import LayerWorkload
 
@@ -50,10 +54,20 @@ class MacCounts:
 
 
 def structured_applies(layer: LayerWorkload, arch: Accelerator) -> bool:
-    """True when the arch has N:M support and the layer is sparse enough to use it
-    (weight density <= n/m + 1e-9); e.g. 2:4 with d_w = 0.5 -> True, 0.6 -> False."""
+    """True when the arch has N:M support and the layer is N:M: exact from its mask (no group
+    holds more than n), else from its density; e.g. 2:4 without a mask, d_w = 0.5 -> True,
+    0.6 -> False; a mask with one 3-in-4 group -> False."""
+    return layer_n_m(layer, arch.sparsity.structured).applies
+
+
+def structured_notes(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]:
+    """``("runs dense: 12 of 1,200 4-weight groups break the 2:4 pattern",)`` when the arch
+    has N:M support and ``layer`` is not N:M; ``()`` otherwise."""
     st = arch.sparsity.structured
-    return st is not None and layer.effective_weight_density <= st.n / st.m + 1e-9
+    if st is None:
+        return ()
+    note = layer_n_m(layer, st).note(layer, st)
+    return (note,) if note else ()
 
 
 def _pair_fractions(layer: LayerWorkload) -> tuple[float, float, float, float]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
-from hwsim.cost.compute import MacCounts, mac_counts
+from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
 from hwsim.cost.dataflow import spatial_unrolling
 from hwsim.cost.nest import LoopBounds
@@ -194,4 +194,5 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
         weights_on_chip=chains[Operand.WEIGHTS].resident, weights_fit_on_chip=fits,
         model_load_dram_bytes=stored_bytes if (resident and w_dram) else 0.0,
         peak_activation_bytes=sizes.input_bytes + sizes.output_bytes,
-        utilization=time.utilization, imbalance=time.imbalance)
+        utilization=time.utilization, imbalance=time.imbalance,
+        notes=structured_notes(layer, arch))

@@ -3,7 +3,13 @@
 * Weights between levels: ``stored total bits / 8 / weight_count`` (values, indices, pointers,
   bitmap and codebook included). At the MAC latch: with skipped zeros or N:M the stored stream
   is read (``values / weight_count`` slots, each its value bits + its share of the metadata),
-  else one arithmetic-width (or codebook-index) value per weight.
+  else one arithmetic-width (or codebook-index) value per weight. N:M example (2:4, 2-bit
+  metadata, 16-bit values): 16 + 2 bits per slot, 0.5 slots per weight -> 18 x 0.5 / 8
+  = 1.125 bytes per dense weight at every level (2 bytes dense), the latch reads half the
+  slots at 2.25 bytes each.
+* N:M fetches inputs in full: the datapath reads every input of a group and muxes the n kept
+  ones with the metadata (A100 sparse MMA: the B operand spans the uncompressed K), so only
+  skipped weight zeros (EIE-like) thin the input reads at the latch.
 * Inputs: ``activation_storage(input_count, input_density, activation_format)`` bits per
   element at the DRAM interface, ``activation_bits`` on chip; the latch reads only the
   non-zeros when activation zeros are skipped.
@@ -116,8 +122,10 @@ def layer_sizes(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> Lay
     out_dram = _bits_per_element(outputs, layer.output_count) / 8
     act, acc = c.activation_bits / 8, c.accumulator_bits / 8
     skip_a = sp.activation_zeros is ZeroHandling.SKIP
-    w_stream = macs.weight_slot_fraction if (sp.weight_zeros is ZeroHandling.SKIP
-                                             or macs.structured) else 1.0
+    # inputs read per dense MAC: only those of issued weights when weight zeros are skipped;
+    # under N:M the datapath still fetches every input of a group and muxes the n it needs
+    # with the metadata (A100 sparse MMA: B spans the whole uncompressed K), so all of them
+    w_stream = macs.weight_slot_fraction if sp.weight_zeros is ZeroHandling.SKIP else 1.0
     obytes = {
         Operand.WEIGHTS: _weight_bytes(layer, arch, stored),
         Operand.INPUTS: OperandBytes(in_dram, act, act, layer.input_density if skip_a else 1.0,

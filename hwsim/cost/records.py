@@ -155,6 +155,9 @@ class LayerCost:
     peak_activation_bytes: float = 0.0
     utilization: float = 0.0
     imbalance: Imbalance = Imbalance()
+    notes: tuple[str, ...] = ()
+    """Plain-language remarks on how the layer was modelled (e.g. "runs dense: 12 of 300
+    4-weight groups break the 2:4 pattern"); shown in tables and JSON."""
 
     # ---- derived ---------------------------------------------------------------------------
     @property
@@ -222,6 +225,7 @@ class LayerCost:
             "imbalance": self.imbalance.to_dict(),
             "mapping": self.mapping.to_dict() if self.mapping else None,
             "traffic": [t.to_dict() for t in self.traffic],
+            "notes": list(self.notes),
         }
 
 

@@ -23,13 +23,15 @@ from hwsim.formats.registry import (Layout, PeCounts, StorageFormat, register,
                                     registered_formats, storage_format)
 from hwsim.formats.runs import (bits_for, decode_csc_column, encode_csc_column,
                                 expected_fillers, sequence_stats)
-from hwsim.formats.structured import satisfies_n_m, slots_per_row
+from hwsim.formats.structured import (NMCheck, NMUse, check_n_m, layer_n_m, reduction_matrix,
+                                      reduction_order, satisfies_n_m, slots_per_row)
 
 __all__ = [
-    "DEFAULT_ARITHMETIC_BITS", "Layout", "PeCounts", "StorageCost", "StorageFormat",
-    "activation_storage", "bits_for", "csc_entries_per_pe_column", "decode_csc_column",
-    "encode_csc_column", "expected_csc_entries_per_pe_column", "expected_fillers",
-    "interleave_rows", "matrix_storage", "matrix_storage_per_pe", "register",
-    "registered_formats", "rows_per_pe", "satisfies_n_m", "sequence_stats", "slots_per_row",
-    "storage_format", "stored_entries_per_pe_column", "weight_storage", "weight_storage_per_pe",
+    "DEFAULT_ARITHMETIC_BITS", "Layout", "NMCheck", "NMUse", "PeCounts", "StorageCost",
+    "StorageFormat", "activation_storage", "bits_for", "check_n_m", "csc_entries_per_pe_column",
+    "decode_csc_column", "encode_csc_column", "expected_csc_entries_per_pe_column",
+    "expected_fillers", "interleave_rows", "layer_n_m", "matrix_storage", "matrix_storage_per_pe",
+    "reduction_matrix", "reduction_order", "register", "registered_formats", "rows_per_pe",
+    "satisfies_n_m", "sequence_stats", "slots_per_row", "storage_format",
+    "stored_entries_per_pe_column", "weight_storage", "weight_storage_per_pe",
 ]

@@ -5,7 +5,8 @@ value as a ``stored_bits`` codebook index and adds the codebook, ``codebook_entr
 arithmetic_bits``, once per layer (default arithmetic width 16 bits: EIE's 16-bit fixed point,
 Han et al. 2016, ``eie2016_architecture.arith_bits_fixed_point`` in the reference file).
 N:M structured sparsity replaces the format when the weights satisfy it (exact: the mask
-passes :func:`satisfies_n_m`; expected: density <= n/m); otherwise the spec's format is used
+passes :func:`satisfies_n_m`, a layer's mask in its (R, S, C) group order, see
+:mod:`hwsim.formats.structured`; expected: density <= n/m); otherwise the spec's format is used
 (the hardware runs that tensor unstructured or dense) and ``StorageCost.structured`` is None.
 
 Worked example: LeNet-300-100 fc1 (300 x 784) at 8 % density in EIE's format (4-bit
@@ -26,7 +27,7 @@ from hwsim.formats.partition import (csc_entries_per_pe_column,
                                      rows_per_pe)
 from hwsim.formats.record import StorageCost
 from hwsim.formats.registry import Layout, PeCounts, storage_format
-from hwsim.formats.structured import fits_expected, n_m_counts, satisfies_n_m
+from hwsim.formats.structured import fits_expected, layer_n_m, n_m_counts, satisfies_n_m
 from hwsim.types import SparseFormat
 from hwsim.workload.layer import LayerWorkload
 
@@ -76,14 +77,18 @@ def _source(source) -> tuple[np.ndarray | None, tuple[int, int], float]:
 
 
 def _pe_counts(source, spec: FormatSpec, partitions: int,
-               structured: StructuredSparsity | None, value_bits: int):
-    """(PeCounts, exact, structured applied) for a matrix source."""
+               structured: StructuredSparsity | None, value_bits: int,
+               applies: bool | None = None):
+    """(PeCounts, exact, structured applied) for a matrix source; ``applies``: whether N:M
+    holds, when the caller checked it (a layer, in its group order), else checked here."""
     mask, (rows, cols), density = _source(source)
     n_p = rows_per_pe(rows, partitions)
     layout = Layout(spec, value_bits, partitions)
     if mask is not None:
         blocks = interleave_rows(mask, partitions)
-        if structured is not None and satisfies_n_m(mask, structured.n, structured.m):
+        if applies is None:
+            applies = structured is not None and satisfies_n_m(mask, structured.n, structured.m)
+        if structured is not None and applies:
             nnz = blocks.sum(axis=(1, 2), dtype=np.int64)
             return n_m_counts(nnz, n_p, cols, structured), True, structured
         return storage_format(spec.format).exact(blocks, n_p, layout), True, None
@@ -118,30 +123,35 @@ def _value_and_codebook_bits(spec, sharing, arithmetic_bits) -> tuple[int, int]:
 def matrix_storage(source, spec: FormatSpec, *, row_partitions: int = 1,
                    sharing: WeightSharing | None = None,
                    structured: StructuredSparsity | None = None,
-                   arithmetic_bits: int = DEFAULT_ARITHMETIC_BITS) -> StorageCost:
+                   arithmetic_bits: int = DEFAULT_ARITHMETIC_BITS,
+                   n_m_applies: bool | None = None) -> StorageCost:
     """Storage of a (rows, cols) matrix: ``source`` is a boolean mask (exact) or a
     ``((rows, cols), density)`` pair (expected). Rows are interleaved over ``row_partitions``
     PEs, each storing its rows as its own matrix (own pointers, own relative indices).
 
     Example: ``matrix_storage(((4, 4), 0.25), FormatSpec(SparseFormat.BITMAP, value_bits=8))``
-    -> 4 values x 8 bits + 16 bitmap bits = 48 bits.
+    -> 4 values x 8 bits + 16 bitmap bits = 48 bits. ``n_m_applies``: the caller's N:M
+    verdict for a mask (a layer checks its own group order), else the matrix's columns are
+    the groups' order.
     """
     _validate(spec, row_partitions, sharing, arithmetic_bits)
     value_bits, codebook_bits = _value_and_codebook_bits(spec, sharing, arithmetic_bits)
-    counts, exact, applied = _pe_counts(source, spec, row_partitions, structured, value_bits)
+    counts, exact, applied = _pe_counts(source, spec, row_partitions, structured, value_bits,
+                                        n_m_applies)
     return _record(counts, None, spec, exact, value_bits, codebook_bits, applied)
 
 
 def matrix_storage_per_pe(source, spec: FormatSpec, *, row_partitions: int = 1,
                           sharing: WeightSharing | None = None,
                           structured: StructuredSparsity | None = None,
-                          arithmetic_bits: int = DEFAULT_ARITHMETIC_BITS
-                          ) -> tuple[StorageCost, ...]:
+                          arithmetic_bits: int = DEFAULT_ARITHMETIC_BITS,
+                          n_m_applies: bool | None = None) -> tuple[StorageCost, ...]:
     """One :class:`StorageCost` per PE (same arguments as :func:`matrix_storage`); they sum to
     it, except the codebook, which each PE record leaves out (``codebook_bits = 0``)."""
     _validate(spec, row_partitions, sharing, arithmetic_bits)
     value_bits, _ = _value_and_codebook_bits(spec, sharing, arithmetic_bits)
-    counts, exact, applied = _pe_counts(source, spec, row_partitions, structured, value_bits)
+    counts, exact, applied = _pe_counts(source, spec, row_partitions, structured, value_bits,
+                                        n_m_applies)
     return tuple(_record(counts, p, spec, exact, value_bits, 0, applied)
                  for p in range(row_partitions))
 
@@ -149,6 +159,13 @@ def matrix_storage_per_pe(source, spec: FormatSpec, *, row_partitions: int = 1,
 def _layer_source(layer: LayerWorkload):
     mask = layer.matrix_mask()
     return mask if mask is not None else (layer.matrix_shape, layer.effective_weight_density)
+
+
+def _layer_n_m(layer: LayerWorkload, structured: StructuredSparsity | None) -> bool | None:
+    """The exact N:M verdict of a masked layer in its group order (None without a mask)."""
+    if structured is None or layer.weight_mask is None:
+        return None
+    return layer_n_m(layer, structured).applies
 
 
 def weight_storage(layer: LayerWorkload, spec: FormatSpec, *, row_partitions: int = 1,
@@ -159,11 +176,14 @@ def weight_storage(layer: LayerWorkload, spec: FormatSpec, *, row_partitions: in
     ``layer.matrix_mask()`` when present, else expected from ``layer.effective_weight_density``.
 
     Example: a dense 300 x 784 linear layer in FormatSpec() (dense, 16-bit) -> 235,200 values,
-    3,763,200 bits = 470,400 bytes.
+    3,763,200 bits = 470,400 bytes. Under N:M (2:4, 2 metadata bits, 16-bit values) a
+    300 x 784 layer pruned 2:4 -> 117,600 values x 16 + 117,600 x 2 = 2,116,800 bits
+    = 264,600 bytes (0.5625 of dense).
     """
     return matrix_storage(_layer_source(layer), spec, row_partitions=row_partitions,
                           sharing=sharing, structured=structured,
-                          arithmetic_bits=arithmetic_bits)
+                          arithmetic_bits=arithmetic_bits,
+                          n_m_applies=_layer_n_m(layer, structured))
 
 
 def weight_storage_per_pe(layer: LayerWorkload, spec: FormatSpec, *, row_partitions: int = 1,
@@ -174,7 +194,8 @@ def weight_storage_per_pe(layer: LayerWorkload, spec: FormatSpec, *, row_partiti
     """Per-PE :func:`weight_storage` (codebook left out of each PE record)."""
     return matrix_storage_per_pe(_layer_source(layer), spec, row_partitions=row_partitions,
                                  sharing=sharing, structured=structured,
-                                 arithmetic_bits=arithmetic_bits)
+                                 arithmetic_bits=arithmetic_bits,
+                                 n_m_applies=_layer_n_m(layer, structured))
 
 
 def stored_entries_per_pe_column(layer: LayerWorkload, spec: FormatSpec,
