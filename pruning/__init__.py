@@ -10,9 +10,11 @@ records. Public API::
 Modules: ``methods`` (pruning criteria as torch.nn.utils.prune methods), ``schedule`` (YAML
 schedules), ``data`` (offline MNIST), ``models`` (LeNet-300-100, LeNet-5), ``train``,
 ``graph`` (fx / hook tracing), ``dead`` (dead neurons), ``sensitivity``, ``export``,
-``checkpoint``, ``pipeline`` (:func:`run_schedule`).
+``checkpoint``, ``compact`` (structured pruning's removed channels taken out for real),
+``pipeline`` (:func:`run_schedule`).
 """
 from pruning.checkpoint import load_checkpoint, save_checkpoint
+from pruning.compact import CompactionResult, compact_model, export_compacted
 from pruning.data import MnistData, load_mnist, read_idx
 from pruning.export import ExportResult, export_model, export_network
 from pruning.methods import (METHODS, FixedMask, HanThreshold, L1Structured, LayerSparsity,
@@ -28,10 +30,10 @@ from pruning.sensitivity import (SensitivityResult, pick_qualities, plot_sensiti
 from pruning.train import adjusted_dropout, evaluate
 
 __all__ = [
-    "ExportResult", "FixedMask", "HanThreshold", "IterationRecord", "L1Structured",
+    "CompactionResult", "ExportResult", "FixedMask", "HanThreshold", "IterationRecord", "L1Structured",
     "LayerSparsity", "LeNet300", "LeNet5", "METHODS", "MnistData", "NMSparsity", "PruneResult",
-    "ScheduleConfig", "SensitivityResult", "adjusted_dropout", "build_model", "evaluate",
-    "export_model", "export_network", "fixed_mask", "global_magnitude", "han_threshold",
+    "ScheduleConfig", "SensitivityResult", "adjusted_dropout", "build_model", "compact_model", "evaluate",
+    "export_compacted", "export_model", "export_network", "fixed_mask", "global_magnitude", "han_threshold",
     "l1_structured", "layer_sparsity", "list_schedules", "load_checkpoint", "load_mnist",
     "load_schedule", "n_m_sparsity", "parse_schedule", "pick_qualities", "plot_sensitivity",
     "prunable_layers", "prune_layers", "read_idx", "register_method", "run_schedule",

@@ -287,7 +287,10 @@ class _ChannelGraph:
             self.consumers[node.target] = (node.args[0], source)
             self.producers[node.target] = self.uf.new(value.shape[1])
             return self.producers[node.target]
-        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and node.target not in self.norms:
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            if node.target in self.norms:              # called twice: keep its channels
+                self.uf.pin(self.norms[node.target])
+                return False
             self.norms[node.target] = source
             return source
         if isinstance(module, _KEEP_MODULES):

@@ -99,6 +99,11 @@ def _prune(args, schedule, data, progress: bool) -> int:
     for op in result.summary["export"]["unsupported"]:
         print(f"not exported: {op['name']} ({op['type']}): {op['reason']}")
     print(f"wrote {result.summary_path}, {result.workload_path}, {result.checkpoint_path}")
+    if result.compacted_workload_path is not None:
+        layers = result.summary["compaction"]["layers"]
+        shapes = " -> ".join(f"{c['name']} {c['in_after']}x{c['out_after']}" for c in layers)
+        print(f"compacted (pruned channels removed): {shapes}; wrote "
+              f"{result.compacted_workload_path}")
     return 0
 
 

@@ -160,6 +160,30 @@ def test_padded_consumer_keeps_a_nonzero_constant_channel(mnist):
     _assert_same_outputs(model, result.model, mnist.test_x[:50])
 
 
+def test_unknown_ops_keep_their_channels(mnist):
+    """A ``view`` and a layer called twice (fc3) are not followed: the channels they touch
+    stay (conv's, fc2's), the rest is still compacted (fc1 -> fc2), outputs unchanged."""
+    class Viewed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.fc1 = nn.Conv2d(1, 4, 5), nn.Linear(4 * 24 * 24, 20)
+            self.fc2, self.fc3 = nn.Linear(20, 10), nn.Linear(10, 10)
+
+        def forward(self, x):
+            x = torch.relu(self.conv(x)).view(x.shape[0], -1)
+            x = torch.relu(self.fc2(torch.relu(self.fc1(x))))
+            return self.fc3(torch.relu(self.fc3(x)))
+
+    torch.manual_seed(0)
+    model = Viewed()
+    for name, rows in (("conv", [0]), ("fc1", [0, 1]), ("fc2", [0]), ("fc3", [0])):
+        _prune_rows(getattr(model, name), rows)
+    result = compact_model(model, mnist.test_x[:50])
+    assert _counts(result) == {"conv": (1, 4), "fc1": (2304, 18), "fc2": (18, 10),
+                               "fc3": (10, 10)}
+    _assert_same_outputs(model, result.model, mnist.test_x[:50])
+
+
 def test_untraceable_model_is_an_error(mnist):
     class Branchy(nn.Module):
         def __init__(self):
