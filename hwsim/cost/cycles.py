@@ -5,8 +5,10 @@
 * Row stationary, multi-MAC PEs and other arrays: ``G x prod_d ceil(D_d / s_d)`` (spatial
   folds x temporal iterations, no fill/drain) with the spatial factors of
   :mod:`hwsim.cost.dataflow` (N:M: the reduction C is compressed to ``ceil(C n / m)``).
-* Column broadcast (EIE): the per-PE work of :mod:`hwsim.cost.imbalance`, exact from the mask
-  or expected from the binomial spread, one stored entry per cycle per PE.
+* Column broadcast (EIE): :mod:`hwsim.cost.broadcast`: the per-PE work of
+  :mod:`hwsim.cost.imbalance` (exact from the mask or expected from the binomial spread, one
+  stored entry per cycle per PE, one broadcast per cycle) per output pass, plus the drains,
+  the pipeline fill (first input DMA request) and the write-back tail.
 * Skipping elsewhere: issued MACs / dense slots scale the cycles (skipped work is not issued);
   with rows distributed over PEs (``rows_interleaved`` / ``rows_blocked``) and skipped weights
   the slowest PE sets the pace (max PE total, :func:`hwsim.cost.imbalance.rows_imbalance`);
@@ -27,13 +29,12 @@ import numpy as np
 from hwsim.arch.model import Accelerator
 from hwsim.cost.compute import MacCounts
 from hwsim.cost.dataflow import spatial_unrolling
-from hwsim.cost.imbalance import (column_broadcast_exact, column_broadcast_expected,
-                                  expected_max_binomial, rows_imbalance)
+from hwsim.cost.broadcast import broadcast_time
+from hwsim.cost.imbalance import expected_max_binomial, rows_imbalance
 from hwsim.cost.nest import DIMS, LoopBounds
 from hwsim.cost.records import Imbalance
 from hwsim.cost.systolic import (SYSTOLIC_DATAFLOWS, GemmView, compressed_reduction,
                                  systolic_cycles)
-from hwsim.formats import csc_entries_per_pe_column, expected_csc_entries_per_pe_column
 from hwsim.formats.partition import rows_per_pe
 from hwsim.types import Dataflow, WorkDistribution, ZeroHandling
 from hwsim.workload.layer import LayerWorkload
@@ -95,56 +96,14 @@ def _row_work_imbalance(layer: LayerWorkload, arch: Accelerator) -> Imbalance:
                      False, mean, cycles)
 
 
-def _broadcast_entries(layer: LayerWorkload, arch: Accelerator, g: int, parts: int):
-    """(P, C_g) stored entries of group ``g`` (exact) or None (no mask)."""
-    spec = arch.sparsity.weight_format
-    mask = layer.matrix_mask()
-    if mask is None:
-        return None
-    k_g = layer.out_channels // layer.groups
-    index_bits = spec.index_bits if spec.relative_index else 0
-    sub = mask[g * k_g:(g + 1) * k_g]
-    if arch.sparsity.weight_zeros is not ZeroHandling.SKIP:
-        sub = np.ones_like(sub)
-    return csc_entries_per_pe_column(sub, parts, index_bits)
-
-
-def _broadcast(layer: LayerWorkload, arch: Accelerator) -> Imbalance:
-    sp = arch.sparsity
-    parts = arch.compute.pe_count
-    lb = layer.loop_bounds
-    repeats = lb["N"] * lb["P"] * lb["Q"]
-    d_a = layer.input_density if sp.activation_zeros is ZeroHandling.SKIP else 1.0
-    skip_w = sp.weight_zeros is ZeroHandling.SKIP
-    d_w = layer.effective_weight_density if skip_w else 1.0
-    parts_work = []
-    for g in range(layer.groups):
-        entries = _broadcast_entries(layer, arch, g, parts)
-        if entries is not None:
-            parts_work.append(column_broadcast_exact(entries, d_a, sp.fifo_depth, repeats))
-            continue
-        rows = rows_per_pe(lb["K"], parts)
-        index_bits = sp.weight_format.index_bits if sp.weight_format.relative_index else 0
-        expected = expected_csc_entries_per_pe_column((lb["K"], lb["C"]), d_w, parts,
-                                                      index_bits if skip_w else 0)
-        fill = expected[:, 0] - rows * d_w if expected.size else None
-        parts_work.append(column_broadcast_expected(rows, lb["C"], d_w, d_a, sp.fifo_depth,
-                                                    fill, repeats))
-        parts_work.extend([parts_work[-1]] * (layer.groups - 1))
-        break
-    cycles = sum(p.cycles for p in parts_work)
-    ideal = sum(p.ideal_cycles for p in parts_work)
-    first = parts_work[0]
-    return Imbalance(ideal / cycles if cycles else 1.0, first.bound, first.exact, ideal, cycles)
-
-
 def compute_time(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> ComputeTime:
     """Compute cycles of ``layer`` on ``arch`` (module docstring)."""
     c = arch.compute
     peak = c.pe_count * c.macs_per_pe_per_cycle
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
-        imb = _broadcast(layer, arch)
-        cycles = imb.cycles / c.macs_per_pe_per_cycle
+        timeline = broadcast_time(layer, arch)
+        imb = timeline.imbalance
+        cycles = timeline.cycles - imb.cycles + imb.cycles / c.macs_per_pe_per_cycle
         return ComputeTime(cycles, imb, macs.issued / (peak * cycles) if cycles else 0.0)
     base = _base_cycles(layer, arch, macs)
     sp = arch.sparsity

@@ -54,19 +54,32 @@ def test_finite_depth_interpolates_between_the_exact_rules():
 
 
 def test_expected_finite_depth_interpolates():
-    """No mask, 2 PEs x 1 row, 4 columns, d_w = 0.5: depth 1 -> 4 x E[max of 2 Bernoulli]
-    = 4 x 0.75 = 3; unbounded -> E[max of 2 Binomial(4, 0.5)] = 2.5469 (sum over k of
-    1 - F(k)^2 with F = 1/16, 5/16, 11/16, 15/16); depth 2 -> 2.5469 + 0.4531 x 2^-1.75."""
-    rows = np.array([1, 1])
+    """No mask, 2 PEs x 2 rows, 4 columns, d_w = 0.5, one broadcast per cycle. A column's
+    maximum M of 2 Binomial(2, 0.5): E[M] = (1 - 0.25^2) + (1 - 0.75^2) = 1.375, P(M = 0) =
+    0.5^4 = 0.0625, so E[max(1, M)] = 1.4375; depth 1 -> 3 x 1.4375 + 1.375 = 5.6875.
+    Unbounded: E[max of 2 Binomial(8, 0.5)] = sum_k 1 - F(k)^2 with 256 F = 1, 9, 37, 93,
+    163, 219, 247, 255 -> 4.7855, above the broadcast bound 3 + 1.375 = 4.375; depth 2 ->
+    4.7855 + (5.6875 - 4.7855) x 2^-1.75."""
+    rows = np.array([2, 2])
     one = column_broadcast_expected(rows, 4, 0.5, 1.0, 1).cycles
     inf = column_broadcast_expected(rows, 4, 0.5, 1.0, None).cycles
     two = column_broadcast_expected(rows, 4, 0.5, 1.0, 2).cycles
-    assert one == pytest.approx(3.0) and inf == pytest.approx(2.546875)
-    assert two == pytest.approx(2.546875 + 0.453125 * 2 ** -1.75)
+    assert one == pytest.approx(5.6875) and inf == pytest.approx(4.7855225, abs=1e-6)
+    assert two == pytest.approx(4.7855225 + (5.6875 - 4.7855225) * 2 ** -1.75, abs=1e-6)
+
+
+def test_expected_broadcast_bound():
+    """2 PEs x 1 row, 4 columns, d_w = 0.5: each column takes at least one broadcast cycle, so
+    depth 1 -> 3 x max(1, M) + E[M] = 3 x 1 + 0.75 = 3.75; unbounded -> max(3 + 0.75,
+    E[max of 2 Binomial(4, 0.5)] = 2.5469) = 3.75 (broadcast bound)."""
+    rows = np.array([1, 1])
+    for depth in (1, 2, None):
+        assert column_broadcast_expected(rows, 4, 0.5, 1.0, depth).cycles == pytest.approx(3.75)
 
 
 def test_input_density_and_repeats_scale_the_work():
-    """Half the columns non-zero in expectation, 3 images: 5 x 0.5 x 3 = 7.5 cycles."""
+    """Half of the 2 columns non-zero: 1 column broadcast, expected E[m_j] = (3 + 2) / 2 =
+    2.5 cycles; 3 images -> 7.5 cycles."""
     assert column_broadcast_exact(E, 0.5, 1, repeats=3).cycles == pytest.approx(7.5)
 
 
@@ -117,9 +130,12 @@ def test_estimate_layer_uses_the_mask():
     mask[1, 0] = True
     mask[[3, 5], 1] = True
     layer = LayerWorkload("fc", LayerKind.LINEAR, 2, 6, weight_mask=mask)
-    assert estimate_layer(layer, eie_like(2, 1)).compute_cycles == 5
-    assert estimate_layer(layer, eie_like(2, None)).compute_cycles == 3
+    assert estimate_layer(layer, eie_like(2, 1)).imbalance.cycles == 5
+    assert estimate_layer(layer, eie_like(2, None)).imbalance.cycles == 3
     cost = estimate_layer(layer, eie_like(2, 1))
+    # plus the pipeline (hwsim.cost.broadcast): fill = 2 input bytes -> one 4-byte burst at
+    # 4 B/cycle = 1 cycle; tail = 6 output bytes -> 2 bursts = 2 cycles; no drain (one level)
+    assert cost.compute_cycles == 5 + 1 + 2
     assert cost.imbalance.exact and cost.imbalance.efficiency == pytest.approx(0.6)
 
 
