@@ -3,20 +3,18 @@ as the masked one on real images (the correctness proof), keeps what it must (re
 branches, padded consumers), and its export shows the saving on a dense accelerator."""
 import json
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-import yaml
 from torch import nn
 
 from hwsim.arch import load_arch
 from hwsim.cost import compare_network
 from hwsim.errors import ConfigError, HwsimError
 from hwsim.run.prune_stage import read_entry
-from hwsim.workload import load_network, save_network
+from hwsim.workload import load_network
 from pruning.compact import compact_model, export_compacted, with_original_shapes
-from pruning.data import MnistData, load_embedded_mnist
+from pruning.data import MnistData
 from pruning.dead import remove_dead_neurons
 from pruning.export import export_model
 from pruning.graph import trace_model
@@ -26,11 +24,10 @@ from pruning.pipeline import run_schedule
 from pruning.schedule import load_schedule, parse_schedule
 
 
-@pytest.fixture(scope="module")
-def mnist() -> MnistData:
-    full = load_embedded_mnist(seed=0)
-    return MnistData(full.train_x[:300], full.train_y[:300], full.test_x[:200],
-                     full.test_y[:200], full.source + " (test slice)", 0)
+@pytest.fixture
+def mnist(small_data) -> MnistData:
+    """The shared 200 / 100 image slice (tests/pruning/conftest.py)."""
+    return small_data
 
 
 def _counts(result) -> dict:
@@ -59,7 +56,7 @@ def test_lenet300_half_the_neurons_with_dead_neuron_folding(mnist):
     result = compact_model(model, mnist.test_x)
     assert _counts(result) == {"fc1": (784, 150), "fc2": (150, 50), "fc3": (50, 10)}
     _assert_same_outputs(model, result.model, mnist.test_x)
-    assert result.max_abs_diff < 1e-5 and result.samples == 200
+    assert result.max_abs_diff < 1e-5 and result.samples == 100
     kept = {n: int(current_mask(m).sum()) for n, m in prunable_layers(model).items()}
     assert {n: int(current_mask(m).sum()) for n, m in
             prunable_layers(result.model).items()} == kept
