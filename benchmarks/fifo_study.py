@@ -6,10 +6,11 @@ seed), and any workload file given with ``--workload`` (e.g. a pruning run's
 ``workload.yaml``, whose real masks are used), at FIFO depths 1, 2, 4, ..., 256. For each
 point it records the simulated cycles, the load-balance efficiency (1 - starvation bubbles /
 PE time), and the analytical model's efficiency on the same mask (its finite-FIFO rule,
-``hwsim.cost.imbalance``: C_D = C_inf + (C_1 - C_inf) D^-1.75).
+``hwsim.cost.imbalance``: C_D = C_inf + (C_1 - C_inf) D^-1.75 between the depth-1 and
+unbounded bounds, both counting one broadcast per cycle).
 
     .venv/bin/python benchmarks/fifo_study.py                      # ~3-6 min on 1 core
-    .venv/bin/python benchmarks/fifo_study.py --workload runs/t300/workload.yaml
+    .venv/bin/python benchmarks/fifo_study.py --workload tests/data/real_masks/lenet300.yaml
     .venv/bin/python benchmarks/fifo_study.py --quick              # fc8 layers, 3 depths
 
 Writes ``reports/fifo_study/fifo_study.{json,csv,md}`` and ``fifo_study.png`` (git-ignored);

@@ -25,7 +25,7 @@ PE has finished column ``i - D`` and a cycle after column ``i - 1``. With ``n`` 
    bound that is far too pessimistic; :func:`window_cycles` keeps it.)
 
 Which columns are non-zero is unknown (the workload has input densities, not input data):
-``n = round(d_a x cols)`` of them, drawn at random like the simulator does. With a mask
+``n = round(d_a x cols)`` of them (none: no broadcast), drawn at random like the simulator does. With a mask
 (:func:`sampled_bounds`) rule 1 is exact in expectation from the column maxima; rule 2 takes
 each PE's sampled total as normal (mean and finite-population variance of its own column
 counts, PEs independent) and the expected maximum by integration; all columns non-zero uses
@@ -63,11 +63,11 @@ def _window(depth: int | None, cols: int) -> int:
 
 def _bound_name(depth: int | None, cols: int) -> str:
     if depth is None or depth >= cols:
-        return "max_pe_total (unbounded fifo)"
+        return "max_pe_finish (unbounded fifo, one broadcast per cycle)"
     if depth == 1:
-        return "sum_column_max (fifo depth 1)"
-    return (f"fifo depth {depth}: max_pe_total + (sum_column_max - max_pe_total) x "
-            f"{depth}^-{FIFO_EXPONENT} (exponent fitted to the simulator's fifo study)")
+        return "sum_column_max (fifo depth 1, at least one cycle per broadcast)"
+    return (f"fifo depth {depth}: unbounded + (depth_1 - unbounded) x {depth}^-{FIFO_EXPONENT} "
+            "(exponent fitted to the simulator's fifo study)")
 
 
 def finite_fifo_cycles(depth_one: float, unbounded: float, depth: int | None,
@@ -140,9 +140,9 @@ def sampled_bounds(work: np.ndarray, active: int, rate: float = BROADCASTS_PER_C
 
 
 def active_columns(cols: int, input_density: float) -> int:
-    """Non-zero input columns broadcast per vector: round(d_a x cols), at least 1 (the
-    simulator draws that many). Example: 784 columns at 0.193 -> 152."""
-    return max(1, min(cols, int(round(input_density * cols))))
+    """Non-zero input columns broadcast per vector: round(d_a x cols) (the simulator draws
+    that many). Example: 784 columns at 0.193 -> 152; 10 at 0.04 -> 0."""
+    return max(0, min(cols, int(round(input_density * cols))))
 
 
 def column_broadcast_exact(entries: np.ndarray, input_density: float, depth: int | None,
@@ -156,9 +156,9 @@ def column_broadcast_exact(entries: np.ndarray, input_density: float, depth: int
     """
     work = np.asarray(entries, dtype=np.float64)
     parts, cols = work.shape
-    if cols == 0 or parts == 0:
-        return Imbalance(1.0, _bound_name(depth, cols), True, 0.0, 0.0)
     active = active_columns(cols, input_density)
+    if active == 0 or parts == 0:
+        return Imbalance(1.0, _bound_name(depth, active), True, 0.0, 0.0)
     if active >= cols:
         depth_one, unbounded = exact_bounds(work)
     else:
@@ -275,6 +275,8 @@ def column_broadcast_expected(rows_per_pe: np.ndarray, cols: int, weight_density
     fill = np.zeros(parts) if fillers_per_pe_column is None else np.asarray(
         fillers_per_pe_column, dtype=np.float64)
     n = active_columns(cols, input_density)
+    if n == 0:
+        return Imbalance(1.0, "binomial_expected_max, " + _bound_name(depth, n), False, 0.0, 0.0)
     f = float(fill.max(initial=0.0))
     tau = 1.0 / BROADCASTS_PER_CYCLE
     col_max = expected_max_binomial(rows, weight_density) + f

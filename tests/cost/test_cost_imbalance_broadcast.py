@@ -7,7 +7,8 @@ import pytest
 
 from hwsim.arch import load_arch
 from hwsim.cost.broadcast import broadcast_time, dram_request_cycles, rows_per_pass
-from hwsim.cost.imbalance import (active_columns, column_broadcast_exact, exact_bounds,
+from hwsim.cost.imbalance import (active_columns, column_broadcast_exact,
+                                  column_broadcast_expected, exact_bounds,
                                   expected_max_normals, sampled_bounds)
 from hwsim.types import LayerKind
 from hwsim.workload.layer import LayerWorkload
@@ -60,9 +61,12 @@ def test_expected_max_normals_against_a_direct_integral():
 
 
 def test_active_columns_round_like_the_simulator():
-    """round(0.19329 x 784) = round(151.54) = 152; never 0, never above the columns."""
+    """round(0.19329 x 784) = round(151.54) = 152; round(0.04 x 10) = 0 columns -> nothing is
+    broadcast, 0 cycles (with or without a mask)."""
     assert active_columns(784, 0.19328954) == 152
-    assert active_columns(10, 0.0) == 1 and active_columns(10, 1.0) == 10
+    assert active_columns(10, 0.04) == 0 and active_columns(10, 1.0) == 10
+    assert column_broadcast_exact(np.ones((2, 10)), 0.04, 8).cycles == 0
+    assert column_broadcast_expected(np.array([1, 1]), 10, 0.5, 0.04, 8).cycles == 0
 
 
 def test_dram_requests_and_passes(eie):
