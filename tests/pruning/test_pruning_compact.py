@@ -234,7 +234,7 @@ def test_masked_network_is_1x_and_compacted_saves_on_dense_hardware(mnist):
     weights = 266_200 / 125_600
     for value in (saved.savings.energy, saved.savings.latency, saved.savings.memory):
         assert 0.85 * weights < value < 1.15 * weights
-    assert saved.dense.total.macs_dense == 266_200          # the baseline is the original net
+    assert saved.baseline.total.macs_dense == 266_200       # the baseline is the original net
 
 
 def test_shipped_schedule_and_compact_key():
