@@ -81,6 +81,28 @@ class LayerKind(StrEnum):
     MATMUL = "matmul"
 
 
+class Residency(StrEnum):
+    """Whether a layer's weights stay on chip across inferences (decided in
+    :mod:`hwsim.cost.residency`, the same way for the analytical model and the simulator).
+
+    * ``streamed``: weights come from DRAM every inference;
+    * ``network``: first fit in network order: a layer stays on chip while the stored weights
+      of it and of the earlier resident layers fit the on-chip weight capacity (a deployment
+      running the whole network);
+    * ``per_layer``: each layer alone may use the whole capacity (how papers benchmark layers
+      one at a time, e.g. EIE Table IV).
+    """
+
+    STREAMED = "streamed"
+    NETWORK = "network"
+    PER_LAYER = "per_layer"
+
+    @classmethod
+    def parse(cls, text: str) -> "Residency":
+        """``Residency.parse("per-layer")`` -> PER_LAYER (hyphens accepted, as on the CLI)."""
+        return cls(text.strip().replace("-", "_"))
+
+
 class Objective(StrEnum):
     """What the mapping search minimises."""
 

@@ -13,6 +13,7 @@ Worked examples (hand-checked in tests/arch/test_build.py):
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -22,21 +23,52 @@ from hwsim.config import tables
 from hwsim.config.loader import load_arch_config, parse_arch_config
 from hwsim.config.schema import (ArchConfig, ComputeConfig, DramConfig, FormatConfig,
                                  OnChipLevelConfig, SparsityConfig)
+from hwsim.errors import ConfigError, Problem
 from hwsim.types import MemoryKind, SparseFormat
 
 DEFAULT_POINTER_BITS = 32  # CSR/CSC pointer width when a file gives none (4 G entries)
 
 
-def load_arch(path) -> Accelerator:
-    """Read, validate and build an accelerator file: ``load_arch("arch_configs/eie.yaml")``."""
+def load_arch(path, _chain: tuple[str, ...] = ()) -> Accelerator:
+    """Read, validate and build an accelerator file: ``load_arch("arch_configs/eie.yaml")``.
+
+    A ``fallback_arch`` named in the file (relative to its folder) is loaded too and attached
+    as ``Accelerator.fallback``; a missing or invalid fallback file, or a chain of fallbacks
+    that comes back to a file already in it, is reported at ``fallback_arch``.
+    """
     config = load_arch_config(path)
-    return build_accelerator(config, base_dir=str(Path(path).parent), source_file=str(path))
+    base_dir = str(Path(path).parent)
+    arch = build_accelerator(config, base_dir=base_dir, source_file=str(path))
+    return _with_fallback(arch, config.fallback_arch, base_dir, str(path),
+                          (*_chain, str(Path(path).resolve())))
+
+
+def _with_fallback(arch: Accelerator, fallback: Optional[str], base_dir: Optional[str],
+                   source: str, chain: tuple[str, ...]) -> Accelerator:
+    if fallback is None:
+        return arch
+    path = Path(fallback) if Path(fallback).is_absolute() else Path(base_dir or ".") / fallback
+    if str(path.resolve()) in chain:
+        raise ConfigError([Problem("fallback_arch", "must not lead back to a file already in "
+                                   "the chain of fallbacks", fallback, source)])
+    if not path.is_file():
+        raise ConfigError([Problem("fallback_arch", f"must name an accelerator file (looked "
+                                   f"for {path})", fallback, source)])
+    try:
+        return replace(arch, fallback=load_arch(path, chain))
+    except ConfigError as exc:
+        raise ConfigError([Problem("fallback_arch", "must name a valid accelerator file; "
+                                   f"{path} has {len(exc.problems)} problem(s)", fallback,
+                                   source), *exc.problems]) from None
 
 
 def arch_from_dict(data: dict, source: str = "<dict>", base_dir: Optional[str] = None
                    ) -> Accelerator:
-    """Validate a mapping (e.g. a sweep variant) and build it; raises ConfigError."""
-    return build_accelerator(parse_arch_config(data, source, base_dir), base_dir=base_dir)
+    """Validate a mapping (e.g. a sweep variant) and build it (with its ``fallback_arch``,
+    relative to ``base_dir``); raises ConfigError."""
+    config = parse_arch_config(data, source, base_dir)
+    return _with_fallback(build_accelerator(config, base_dir=base_dir), config.fallback_arch,
+                          base_dir, source, ())
 
 
 def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
@@ -58,7 +90,8 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
     return Accelerator(
         name=cfg.name, memories=memories, compute=compute, dataflow=cfg.dataflow,
         sparsity=sparsity, energy_table=memory_rows + _compute_rows(compute, sparsity),
-        technology_nm=cfg.technology_nm, weights_resident=cfg.weights_resident,
+        technology_nm=cfg.technology_nm, residency=cfg.residency.policy,
+        residency_source=cfg.residency.source,
         source_file=source_file, meta=meta)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from hwsim.types import (Dataflow, MemoryKind, Operand, SparseFormat, WorkDistribution,
-                         ZeroHandling)
+from hwsim.types import (Dataflow, MemoryKind, Operand, Residency, SparseFormat,
+                         WorkDistribution, ZeroHandling)
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,12 @@ class Accelerator:
     sparsity: SparsitySupport = SparsitySupport()
     energy_table: tuple[EnergyEntry, ...] = ()
     technology_nm: float = 45.0
-    weights_resident: bool = False
+    residency: Residency = Residency.STREAMED
+    residency_source: str = ""
     source_file: str | None = None
+    fallback: "Accelerator | None" = field(default=None, compare=False)
+    """Runs the layers this accelerator cannot (``fallback_arch`` in the YAML), so that a
+    network total covers every layer; None: such layers are left out and totals say so."""
     meta: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property

@@ -21,3 +21,15 @@ def add_output_arguments(parser, formats) -> None:
     parser.add_argument("--format", choices=formats, default=formats[0])
     parser.add_argument("--output", metavar="FILE",
                         help="write here (atomically) instead of stdout")
+
+
+RESIDENCY_CHOICES = ("streamed", "network", "per-layer")
+
+
+def add_residency_argument(parser) -> None:
+    """``--residency streamed|network|per-layer``: overrides every accelerator's policy."""
+    parser.add_argument("--residency", choices=RESIDENCY_CHOICES,
+                        help="whether weights stay on chip across inferences, for every "
+                             "accelerator and both networks: streamed, network (first fit) "
+                             "or per-layer (each layer alone); default: each arch file's "
+                             "residency.policy")

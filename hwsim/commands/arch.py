@@ -104,8 +104,11 @@ def _header(arch: Accelerator) -> str:
     lines.append(f"technology: {arch.technology_nm:g} nm; energy reference "
                  f"{arch.meta.get('energy_reference', '?')}, scale factor "
                  f"{arch.meta.get('energy_scale_factor', '1')}")
-    lines.append(f"dataflow: {arch.dataflow}; weights resident on chip: "
-                 f"{'yes' if arch.weights_resident else 'no'}")
+    lines.append(f"dataflow: {arch.dataflow}; weight residency: {arch.residency}"
+                 + (f" ({arch.residency_source})" if arch.residency_source else ""))
+    if arch.fallback is not None:
+        lines.append(f"fallback for layers it cannot run: {arch.fallback.name} "
+                     f"({arch.fallback.source_file})")
     return "\n".join(lines) + "\n"
 
 

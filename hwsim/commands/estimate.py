@@ -2,10 +2,15 @@
 
     hwsim estimate --arch FILE --workload NAME|FILE [--profile han2015] [--batch N]
                    [--layer NAME] [--baseline-arch FILE] [--objective energy|latency|edp]
+                   [--residency streamed|network|per-layer]
                    [--format table|csv|json|md] [--output FILE]
 
-The dense baseline is the same network with every density 1 (no mask) on the same accelerator,
-or on ``--baseline-arch``. ``table`` fits an 80-column terminal; ``json`` is the stable record
+The dense network is the same network with every density 1 (no mask). The table leads with
+what pruning buys on the accelerator itself (dense -> pruned, same accelerator); with
+``--baseline-arch`` B it adds what moving the dense network from B to the accelerator buys,
+and both together (:class:`hwsim.cost.savings.Attribution`). Totals say which layers they
+cover (EIE runs no conv layer: "partial: 3 of 8 layers, ..." unless the arch names a
+``fallback_arch``). ``table`` fits an 80-column terminal; ``json`` is the stable record
 of :meth:`hwsim.cost.NetworkComparison.to_dict` (units in every key); ``csv`` has one row per
 layer plus ``total``; ``md`` is a Markdown table. ``--output`` writes the file atomically.
 """
@@ -18,11 +23,15 @@ import json
 import math
 from dataclasses import replace
 
-from hwsim.commands import add_arch_workload_arguments, add_output_arguments
+from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
+                            add_residency_argument)
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost import EstimateOptions, compare_network
-from hwsim.cost.network import NetworkComparison, Savings, total_cost
+from hwsim.cost.network import NetworkComparison
+from hwsim.cost.savings import Attribution, Coverage
+from hwsim.cost.totals import total_cost
+from hwsim.report.wording import factor_text
 from hwsim.types import Objective, Operand
 from hwsim.workload import resolve_network
 
@@ -40,6 +49,7 @@ def register(subparsers) -> None:
                    help="run the dense baseline on this accelerator instead")
     p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
                    help="what the mapping search minimises (default energy)")
+    add_residency_argument(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
@@ -50,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
     if args.layer:
         net.layer(args.layer)  # ConfigError listing the layers when unknown
-    cmp = compare_network(net, arch, base, options=EstimateOptions(Objective(args.objective)))
+    cmp = compare_network(net, arch, base, options=EstimateOptions(Objective(args.objective)),
+                          residency=args.residency)
     if args.layer:
         cmp = only_layer(cmp, args.layer)
     text = render(cmp, args.format, args)
@@ -62,16 +73,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def only_layer(cmp: NetworkComparison, name: str) -> NetworkComparison:
-    """The comparison restricted to one layer (its totals are that layer's)."""
+    """The comparison restricted to one layer (its totals are that layer's; its residency is
+    the one decided for the whole network)."""
     i = next(i for i, l in enumerate(cmp.pruned.layers) if l.name == name)
-    p, b, s = cmp.pruned.layers[i], cmp.baseline.layers[i], cmp.layer_savings[i]
-    ok = p.supported and b.supported
-    p_total = total_cost([p] if ok else [], cmp.pruned.arch, p.clock_hz)
-    b_total = total_cost([b] if ok else [], cmp.baseline.arch, b.clock_hz)
-    pruned = replace(cmp.pruned, layers=(p,), total=p_total, unsupported_layers=int(not ok))
-    baseline = replace(cmp.baseline, layers=(b,), total=b_total, unsupported_layers=int(not ok))
-    return NetworkComparison(pruned, baseline, s or Savings.of(p_total, b_total), (s,))
+    a = cmp.layer_attribution[i]
+    ok = a is not None
+    missing = () if ok else ((name, next(c.unsupported_reason for c in
+                                         (cmp.pruned.layers[i], cmp.dense.layers[i],
+                                          cmp.baseline.layers[i]) if not c.supported)),)
+    fraction = 1.0 if ok else 0.0
+    coverage = Coverage(1, (name,) if ok else (), tuple(n for n in cmp.coverage.fallback
+                                                        if n == name), missing,
+                        fraction, fraction, fraction)
 
+    def one(net):
+        cost = net.layers[i]
+        plan = replace(net.residency, resident=(net.residency.resident[i],),
+                       reasons=(net.residency.reasons[i],))
+        return replace(net, layers=(cost,), residency=plan, coverage=coverage,
+                       total=total_cost([cost] if ok else [], net.arch, cost.clock_hz))
+
+    pruned, dense = one(cmp.pruned), one(cmp.dense)
+    baseline = dense if cmp.same_accelerator else one(cmp.baseline)
+    attribution = a or Attribution.of(pruned.total, dense.total, baseline.total)
+    return NetworkComparison(pruned, dense, baseline, attribution, (a,), coverage)
 
 
 def render(cmp: NetworkComparison, fmt: str, args=None) -> str:
@@ -80,7 +105,8 @@ def render(cmp: NetworkComparison, fmt: str, args=None) -> str:
         data = cmp.to_dict()
         if args is not None:
             data["options"] = {"objective": args.objective, "batch": args.batch,
-                               "layer": args.layer, "workload": args.workload}
+                               "layer": args.layer, "workload": args.workload,
+                               "residency": args.residency}
         return json.dumps(data, indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
         return to_csv(cmp)
@@ -131,70 +157,96 @@ _HEAD = ("layer", "E pruned", "E dense", "E save", "latency", "lat x", "DRAM",
          "bottleneck", "on")
 
 
-def _row(p, b, s) -> str:
-    if not p.supported or not b.supported:
-        side = "" if not p.supported and not b.supported else (
-            " (pruned run)" if not p.supported else " (baseline)")
-        return f"{p.name:<10.10} unsupported{side}, see below"
-    return _ROW.format(p.name, energy(p.energy_pj), energy(b.energy_pj), times(s.energy),
+def _row(p, d, a) -> str:
+    """Pruned vs dense on the same accelerator; ``a`` the layer's attribution (None when a
+    side is unsupported)."""
+    if a is None:
+        return f"{p.name:<10.10} not in the totals, see below"
+    s = a.pruning
+    return _ROW.format(p.name, energy(p.energy_pj), energy(d.energy_pj), times(s.energy),
                        seconds(p.latency_s), times(s.latency), si(p.dram_bytes, "B"),
                        p.bottleneck, "yes" if p.weights_on_chip else "no")
 
 
 def _reasons(cmp: NetworkComparison) -> list[str]:
     reasons: dict[str, list[str]] = {}
-    for p, b in zip(cmp.pruned.layers, cmp.baseline.layers):
-        for cost in (p, b):
-            if not cost.supported:
-                reasons.setdefault(cost.unsupported_reason or "?", []).append(cost.name)
+    for name, why in cmp.coverage.missing:
+        reasons.setdefault(why, []).append(name)
     lines = []
     for why, names in reasons.items():
-        lines.append(f"unsupported {', '.join(dict.fromkeys(names))}:")
-        lines += _wrap("  " + why)
+        lines += _wrap(f"left out of the totals: {', '.join(names)}:")
+        lines += _wrap(why, indent="  ")
+    notes = [(p.name, n) for p in cmp.pruned.layers for n in p.notes]
+    for name, note in notes:
+        lines += _wrap(f"{name}: {note}")
     return lines
 
 
-def _wrap(text: str, width: int = 79) -> list[str]:
-    words, lines, line = text.split(" "), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
+def _wrap(text: str, width: int = 79, indent: str = "") -> list[str]:
+    """``text`` in lines of at most ``width``, each starting with ``indent``, later ones
+    indented two more spaces."""
+    lines, line = [], indent
+    for w in text.split():
+        if line.strip() and len(line) + 1 + len(w) > width:
             lines.append(line)
-            line = "  " + w
+            line = indent + "  " + w
         else:
-            line = f"{line} {w}" if line else w
-    return lines + ([line] if line else [])
+            line = f"{line} {w}" if line.strip() else line + w
+    return lines + ([line] if line.strip() else [])
+
+
+def _words(s) -> str:
+    return ", ".join(factor_text(getattr(s, m), m) for m in
+                     ("energy", "latency", "memory", "dram_traffic"))
+
+
+def attribution_lines(cmp: NetworkComparison) -> list[str]:
+    """What pruning buys on the accelerator, what the change of accelerator buys, both."""
+    a, arch, base = cmp.attribution, cmp.pruned.arch, cmp.baseline.arch
+    lines = [f"pruning on {arch} (dense -> pruned, same accelerator):"]
+    lines += _wrap(_words(a.pruning), indent="  ")
+    if not cmp.same_accelerator:
+        lines.append(f"accelerator {base} -> {arch} (dense network on both):")
+        lines += _wrap(_words(a.accelerator), indent="  ")
+        lines.append(f"both (dense on {base} -> pruned on {arch}):")
+        lines += _wrap(_words(a.combined), indent="  ")
+    return lines
 
 
 def to_table(cmp: NetworkComparison) -> str:
-    """Fixed-width table (<= 80 columns): per layer pruned vs dense, then totals."""
-    p_net, b_net = cmp.pruned, cmp.baseline
-    out = [f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}, dense baseline on "
-           f"{b_net.arch}",
+    """Fixed-width table (<= 80 columns): per layer pruned vs dense on the same accelerator,
+    then the totals attributed to pruning and to the accelerator, and their coverage."""
+    p_net, d_net, b_net = cmp.pruned, cmp.dense, cmp.baseline
+    out = [f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs dense "
+           "on the same accelerator",
            "E = energy; latency and DRAM bytes of the pruned run; on = weights kept on chip",
            _ROW.format(*_HEAD), "-" * 79]
-    out += [_row(p, b, s) for p, b, s in zip(p_net.layers, b_net.layers, cmp.layer_savings)]
+    out += [_row(p, d, a) for p, d, a in zip(p_net.layers, d_net.layers,
+                                             cmp.layer_attribution)]
     out.append("-" * 79)
-    out.append(_row(p_net.total, b_net.total, cmp.savings))
-    t, bt, s = p_net.total, b_net.total, cmp.savings
+    out.append(_row(p_net.total, d_net.total, cmp.attribution))
+    t, dt = p_net.total, d_net.total
+    out += _wrap(f"totals cover: {cmp.coverage.label()}")
+    out += attribution_lines(cmp)
     out += [
-        f"savings (dense / pruned): energy {times(s.energy)}, latency {times(s.latency)},",
-        f"  weight memory {times(s.memory)}, DRAM traffic {times(s.dram_traffic)}",
         f"weights stored: pruned {si(t.weights.stored_bytes, 'B')} "
         f"({si(t.weights.metadata_bytes, 'B')} metadata), dense "
-        f"{si(bt.weights.stored_bytes, 'B')}",
-        f"  whole model fits on chip: {'yes' if p_net.model_fits_on_chip else 'no'} (pruned), "
-        f"{'yes' if b_net.model_fits_on_chip else 'no'} (dense)",
+        f"{si(dt.weights.stored_bytes, 'B')}",
+        f"  residency {p_net.residency.policy}; whole model fits on chip: "
+        f"{'yes' if p_net.model_fits_on_chip else 'no'} (pruned), "
+        f"{'yes' if d_net.model_fits_on_chip else 'no'} (dense)",
         f"DRAM per inference: {si(t.dram_bytes, 'B')}, of which weights "
         f"{si(t.dram_bytes_of(Operand.WEIGHTS), 'B')}; compulsory "
         f"{si(t.compulsory_dram_bytes, 'B')}",
         f"  resident weights loaded once per model: {si(t.model_load_dram_bytes, 'B')}",
         "energy, pruned: " + _shares(t.energy_breakdown_pj, t.energy_pj),
-        "energy, dense:  " + _shares(bt.energy_breakdown_pj, bt.energy_pj),
+        "energy, dense:  " + _shares(dt.energy_breakdown_pj, dt.energy_pj),
     ]
-    if p_net.unsupported_layers:
-        out.append(f"{p_net.unsupported_layers} layer(s) unsupported on one side; totals and "
-                   "savings leave them out")
-        out += _reasons(cmp)
+    if not cmp.same_accelerator:
+        bt = b_net.total
+        out += _wrap(f"energy, dense on {b_net.arch}: "
+                     + _shares(bt.energy_breakdown_pj, bt.energy_pj))
+    out += _reasons(cmp)
     return "\n".join(line[:80] for line in out) + "\n"
 
 
@@ -213,12 +265,19 @@ _CSV_CORE = ("name", "supported", "macs_dense", "macs_effective", "weight_count"
 def _csv_row(row: dict, components: list[str]) -> dict:
     out = {k: row[k] for k in _CSV_CORE}
     out.update({f"energy_{c}_pj": row["energy_breakdown_pj"].get(c, 0.0) for c in components})
-    base = row["baseline"]
-    out.update({f"baseline_{k}": base[k] for k in _CSV_CORE if k in base})
+    for side in ("dense", "baseline"):
+        out.update({f"{side}_{k}": row[side][k] for k in _CSV_CORE if k in row[side]})
     savings = row["savings"] or {}
-    out.update({f"savings_{k}": savings.get(k) for k in
-                ("energy_x", "latency_x", "memory_x", "dram_traffic_x")})
+    out.update({f"savings_{k}": savings.get(k) for k in SAVINGS_KEYS})
+    attribution = row["attribution"] or {}
+    for part in ("pruning", "accelerator", "combined"):
+        values = attribution.get(part) or {}
+        out.update({f"{part}_{k}": values.get(k) for k in SAVINGS_KEYS})
+    out["notes"] = "; ".join(row.get("notes") or ())
     return out
+
+
+SAVINGS_KEYS = ("energy_x", "latency_x", "memory_x", "dram_traffic_x")
 
 
 def to_csv(cmp: NetworkComparison) -> str:
@@ -235,19 +294,23 @@ def to_csv(cmp: NetworkComparison) -> str:
 
 
 def to_markdown(cmp: NetworkComparison) -> str:
-    """A Markdown table: per layer pruned vs dense energy, latency, DRAM, savings."""
+    """A Markdown table: per layer pruned vs dense (same accelerator) energy, latency, DRAM,
+    savings from pruning; then the attribution and coverage lines."""
     head = ("layer", "energy pruned (uJ)", "energy dense (uJ)", "energy x", "latency (us)",
             "latency x", "DRAM (kB)", "DRAM x", "bottleneck", "weights on chip")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    pairs = list(zip(cmp.pruned.layers, cmp.baseline.layers, cmp.layer_savings))
-    pairs.append((cmp.pruned.total, cmp.baseline.total, cmp.savings))
+    pairs = list(zip(cmp.pruned.layers, cmp.dense.layers,
+                     (a.pruning if a else None for a in cmp.layer_attribution)))
+    pairs.append((cmp.pruned.total, cmp.dense.total, cmp.attribution.pruning))
     for p, b, s in pairs:
         if s is None:
-            lines.append(f"| {p.name} | unsupported: {p.unsupported_reason or b.unsupported_reason}"
-                         + " |" * (len(head) - 1))
+            why = dict(cmp.coverage.missing).get(p.name, "unsupported")
+            lines.append(f"| {p.name} | not in the totals: {why}" + " |" * (len(head) - 1))
             continue
         cells = (p.name, f"{p.energy_pj / 1e6:.3f}", f"{b.energy_pj / 1e6:.3f}", times(s.energy),
                  f"{p.latency_s * 1e6:.2f}", times(s.latency), f"{p.dram_bytes / 1e3:.1f}",
                  times(s.dram_traffic), p.bottleneck, "yes" if p.weights_on_chip else "no")
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"Totals cover: {cmp.coverage.label()}.", ""]
+    lines += [line.strip() for line in attribution_lines(cmp)]
     return "\n".join(lines) + "\n"

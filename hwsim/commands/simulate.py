@@ -2,6 +2,7 @@
 
     hwsim simulate --arch FILE --workload NAME|FILE [--profile P] [--batch N] [--layer NAME]
                    [--fifo-depth N] [--seed N] [--trace FILE] [--timeline FILE.png]
+                   [--residency streamed|network|per-layer]
                    [--format table|csv|json|md] [--output FILE]
 
 ``json`` has the same per-layer fields as ``hwsim estimate`` (``LayerCost.to_dict()``, with
@@ -10,7 +11,9 @@ bursts and rows, events, wall time) and ``comparison`` (both values of every sha
 and the named causes of each difference). ``--trace`` writes the event log (CSV, or JSON for a
 ``.json`` name; a ``layer`` column when several layers run); ``--timeline`` draws it (the
 first layer, or ``--layer``). A layer the accelerator cannot run or hold is an error with
-``--layer`` and an ``unsupported`` row otherwise.
+``--layer`` and an ``unsupported`` row otherwise. Whether a layer's weights stay on chip is
+decided over the whole network, as ``hwsim estimate`` decides it
+(:mod:`hwsim.cost.residency`), also with ``--layer``.
 """
 from __future__ import annotations
 
@@ -20,10 +23,13 @@ import io
 import json
 from dataclasses import replace
 
-from hwsim.commands import add_arch_workload_arguments, add_output_arguments
+from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
+                            add_residency_argument)
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
-from hwsim.cost.network import CORE_FIELDS, total_cost
+from hwsim.cost.network import CORE_FIELDS
+from hwsim.cost.residency import plan_residency
+from hwsim.cost.totals import total_cost
 from hwsim.sim import SimOptions, simulate, simulate_network
 from hwsim.sim.trace import trace_text
 from hwsim.workload import resolve_network
@@ -42,6 +48,7 @@ def register(subparsers) -> None:
                    help="seed of synthesised masks and non-zero inputs (default 0)")
     p.add_argument("--trace", metavar="FILE", help="write the event log (CSV or .json)")
     p.add_argument("--timeline", metavar="FILE", help="draw the event log (PNG, SVG, PDF)")
+    add_residency_argument(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
@@ -51,10 +58,13 @@ def run(args: argparse.Namespace) -> int:
     net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
     options = SimOptions(fifo_depth=args.fifo_depth, seed=args.seed,
                          trace=bool(args.trace or args.timeline))
+    plan = plan_residency(net.layers, arch, args.residency)
     if args.layer:
-        results = (simulate(net.layer(args.layer), arch, options),)
+        layer = net.layer(args.layer)
+        resident = plan.resident[net.layers.index(layer)]
+        results = (simulate(layer, arch, options, weights_resident=resident),)
     else:
-        results = simulate_network(net.layers, arch, options)
+        results = simulate_network(net.layers, arch, options, residency=args.residency)
     if args.trace:
         write_text_atomic(args.trace, traces_text(results, args.trace))
     if args.timeline:
@@ -117,7 +127,8 @@ def to_json(results, net, arch_name: str, args=None) -> dict:
             "layers": [result_row(r) for r in results], "total": total}
     if args is not None:
         data["options"] = {"fifo_depth": args.fifo_depth, "seed": args.seed,
-                           "batch": args.batch, "layer": args.layer, "workload": args.workload}
+                           "batch": args.batch, "layer": args.layer, "workload": args.workload,
+                           "residency": args.residency}
     return data
 
 

@@ -39,7 +39,7 @@ class ConfigParts:
     levels: tuple[tuple[str, Optional[object], Optional[str]], ...]
     compute: Optional[ComputeConfig]
     sparsity: Optional[SparsityConfig]
-    weights_resident: Optional[bool]
+    residency: Optional[object]
     technology_nm: Optional[float]
     vdd_v: Optional[float]
     energy_reference: Optional[str]
@@ -48,7 +48,7 @@ class ConfigParts:
     @classmethod
     def from_config(cls, cfg: ArchConfig, base_dir: Optional[str] = None) -> "ConfigParts":
         levels = tuple((name, level, level.kind) for name, level in cfg.memories.items())
-        return cls(levels, cfg.compute, cfg.sparsity, cfg.weights_resident, cfg.technology_nm,
+        return cls(levels, cfg.compute, cfg.sparsity, cfg.residency, cfg.technology_nm,
                    cfg.vdd_v, cfg.energy_reference, base_dir)
 
     @classmethod
@@ -67,7 +67,7 @@ class ConfigParts:
                            for name, raw in memories.items())
         part = {name: (_try(fields[name].annotation, data[name]) if name in data
                        else fields[name].get_default())
-                for name in ("compute", "sparsity", "weights_resident", "technology_nm",
+                for name in ("compute", "sparsity", "residency", "technology_nm",
                              "vdd_v", "energy_reference")}
         return cls(levels, base_dir=base_dir, **part)
 
@@ -162,12 +162,17 @@ def operand_paths(parts: ConfigParts) -> Iterator[Problem]:
     for operand in Operand:
         if any(operand in lv.operands for _, lv in on_chip):
             continue
-        if operand is Operand.WEIGHTS and parts.weights_resident:
-            yield Problem("weights_resident", "must be false when no on-chip level holds "
-                          "weights (resident weights need on-chip weight capacity)", True)
+        if operand is Operand.WEIGHTS and _keeps_weights(parts.residency):
+            yield Problem("residency.policy", "must be streamed when no on-chip level holds "
+                          "weights (resident weights need on-chip weight capacity)",
+                          str(parts.residency.policy))
         else:
             yield Problem("memories", f"must include an on-chip level holding {operand} "
                           "(its path from DRAM to the MACs)", [n for n, _ in on_chip])
+
+
+def _keeps_weights(residency) -> bool:
+    return residency is not None and str(residency.policy) != "streamed"
 
 
 def level_fields(parts: ConfigParts) -> Iterator[Problem]:

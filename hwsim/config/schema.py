@@ -24,7 +24,8 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
                       field_validator, model_validator)
 
-from hwsim.types import Dataflow, Operand, SparseFormat, WorkDistribution, ZeroHandling
+from hwsim.types import (Dataflow, Operand, Residency, SparseFormat, WorkDistribution,
+                         ZeroHandling)
 
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)\s*$")
@@ -186,6 +187,17 @@ class SparsityConfig(_Section):
     weight_sharing: Optional[WeightSharingConfig] = None
 
 
+class ResidencyConfig(_Section):
+    """Whether weights stay on chip across inferences (:class:`hwsim.types.Residency`), with the
+    citation or reason for the choice in ``source``.
+
+    Example: ``residency: {policy: network, source: "EIE keeps the compressed model on chip"}``.
+    """
+
+    policy: Residency = Residency.STREAMED
+    source: str = ""
+
+
 class ArchConfig(_Section):
     """A whole accelerator file. ``memories`` run from DRAM (first) inwards."""
 
@@ -195,7 +207,8 @@ class ArchConfig(_Section):
     vdd_v: Optional[PositiveFloat] = None
     energy_reference: str = "horowitz_45nm"
     dataflow: Dataflow
-    weights_resident: bool = False
+    residency: ResidencyConfig = ResidencyConfig()
+    fallback_arch: Optional[Annotated[str, Field(min_length=1)]] = None
     memories: Annotated[dict[str, LevelConfig], Field(min_length=1)]
     compute: ComputeConfig
     sparsity: SparsityConfig = SparsityConfig()

@@ -30,7 +30,7 @@ from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
 from hwsim.cost.search import SearchInputs, search_mapping
 from hwsim.cost.traffic import build_chains
 from hwsim.errors import HwsimError
-from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand
+from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand, Residency
 from hwsim.workload.layer import LayerWorkload
 
 
@@ -152,8 +152,9 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
                    weights_resident: bool | None = None) -> LayerCost:
     """Analytical cost of ``layer`` on ``arch`` (module docstring).
 
-    ``weights_resident``: keep the weights on chip across inferences (None: when the arch says
-    so and the layer's stored weights fit its on-chip weight capacity).
+    ``weights_resident``: keep the weights on chip across inferences (None: the layer alone
+    under the arch's residency policy, i.e. unless the policy is ``streamed``, when its stored
+    weights fit the on-chip weight capacity; networks decide it in :mod:`hwsim.cost.residency`).
     """
     reason = unsupported_reason(layer, arch)
     if reason:
@@ -162,7 +163,8 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     sizes = layer_sizes(layer, arch, macs)
     stored_bytes = sizes.weights.total_bits / 8
     fits = weights_fit(arch, stored_bytes)
-    resident = (arch.weights_resident and fits) if weights_resident is None else weights_resident
+    keeps = arch.residency is not Residency.STREAMED
+    resident = (keeps and fits) if weights_resident is None else weights_resident
     bounds = LoopBounds.of(layer)
     spatial = spatial_unrolling(arch, bounds)
     chains = build_chains(arch, resident, spatial)

@@ -52,11 +52,12 @@ class ReportFiles:
 
 
 def tables_of(results: dict) -> list[EstimateTable]:
-    """One :class:`EstimateTable` per estimate of the results document (``baselines``, when
-    saved, gives the dense side's per-level traffic)."""
-    baselines = results.get("baselines") or [None] * len(results["estimates"])
-    return [estimate_table(e, results.get("workload"), b)
-            for e, b in zip(results["estimates"], baselines)]
+    """One :class:`EstimateTable` per estimate of the results document (``dense_runs``, or
+    ``baselines`` in older files, gives the dense side's per-level traffic)."""
+    dense = (results.get("dense_runs") or results.get("baselines")
+             or [None] * len(results["estimates"]))
+    return [estimate_table(e, results.get("workload"), d)
+            for e, d in zip(results["estimates"], dense)]
 
 
 def slugs_of(tables: list[EstimateTable]) -> list[str]:
@@ -117,6 +118,10 @@ def figure_plan(results: dict, tables: list[EstimateTable],
                           partial(fg.plot_storage, table=table, capacity_bytes=cap), wide, 3.6),
             PlannedFigure(f"savings-{slug}", partial(fg.plot_savings, table=table), wide, 3.6),
         ]
+        if not table.same_accelerator:
+            plan.append(PlannedFigure(f"attribution-{slug}",
+                                      partial(fg.plot_attribution, table=table), wide + 2.6,
+                                      3.8, right_in=2.9))
     pruning = results.get("pruning") or {}
     if (pruning.get("summary") or {}).get("iterations"):
         plan.append(PlannedFigure(
@@ -186,7 +191,8 @@ def write_report(results: dict, out_dir: str | Path, figures: bool = True,
         figure_paths.append(write_bytes(out / "figures" / f"{fig.name}.svg", fig.svg))
     sections = report_sections(results, tables, slugs, names)
     title = report_title(results)
-    lead = [headline(t) for t in tables] + [intro(results).text]
+    sims = {run.get("arch"): run for run in results.get("simulation") or []}
+    lead = [headline(t, sims.get(t.arch)) for t in tables] + [intro(results).text]
     rows, columns = csv_rows(tables)
     return ReportFiles(
         out,

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hwsim.report.tables import EstimateTable, LayerRow
+from hwsim.report.text import signed_times_text
 
 DENSE_COLOR, PRUNED_COLOR = "#8c8c8c", "#1f77b4"
 # Fixed colours per energy component so dense and pruned bars read alike.
@@ -70,8 +71,8 @@ def _layer_positions(rows: Sequence[LayerRow]):
 
 
 def plot_energy_breakdown(ax, table: EstimateTable, share: bool = False):
-    """Per layer, two stacked bars: dense on the baseline and pruned (hatched) on the
-    accelerator, split by energy component. Each bar is labelled with its total energy and
+    """Per layer, two stacked bars: dense and pruned (hatched), both on the accelerator,
+    split by energy component. Each bar is labelled with its total energy and
     each pair with the saving (x). ``share``: every bar scaled to 100 % (the composition)."""
     rows = table.layers
     x, names = _layer_positions(rows)
@@ -98,13 +99,13 @@ def plot_energy_breakdown(ax, table: EstimateTable, share: bool = False):
             ax.annotate(_energy_label(total), (xi, top), ha="center", va="bottom", fontsize=7,
                         xytext=(0, 1), textcoords="offset points")
     for xi, row in zip(x, rows):
-        ax.annotate(f"saving {_times(row.energy_x)}", (xi, 1.0), ha="center", va="top",
+        ax.annotate(signed_times_text(row.energy_x), (xi, 1.0), ha="center", va="top",
                     xycoords=("data", "axes fraction"), fontsize=8, fontweight="bold",
                     xytext=(0, -3), textcoords="offset points")
     ax.set_xticks(x, [f"{n}\ndense | pruned" for n in names], fontsize=8)
     ax.set_ylabel("share of the bar's energy (%)" if share else f"energy per inference ({unit})")
     what = "Energy composition" if share else "Energy by component"
-    ax.set_title(f"{what}: dense on {table.baseline_arch} vs pruned on {table.arch}",
+    ax.set_title(f"{what}: dense vs pruned, both on {table.arch}",
                  fontsize=10)
     ax.legend(fontsize=7, ncols=2, title="component (pruned: hatched)", title_fontsize=7,
               loc="center left", bbox_to_anchor=(1.01, 0.5))
@@ -134,7 +135,7 @@ def plot_latency(ax, table: EstimateTable):
     rows = table.layers
     dense = [max(r.latency_s_dense, 0.0) * 1e6 for r in rows]
     pruned = [max(r.latency_s_pruned, 0.0) * 1e6 for r in rows]
-    x = _paired_bars(ax, rows, dense, pruned, (f"dense on {table.baseline_arch}",
+    x = _paired_bars(ax, rows, dense, pruned, (f"dense on {table.arch}",
                                                 f"pruned on {table.arch}"))
     for xi, row, d, p in zip(x, rows, dense, pruned):
         for dx, value, label in ((-0.19, d, row.bottleneck_dense),
@@ -151,7 +152,7 @@ def plot_latency(ax, table: EstimateTable):
 
 
 def plot_storage(ax, table: EstimateTable, capacity_bytes: float | None = None):
-    """Weight storage per layer: the dense network as the baseline stores it beside the
+    """Weight storage per layer: the dense network as the accelerator stores it beside the
     pruned one in the accelerator's format (values + metadata); ``capacity_bytes`` draws the
     accelerator's on-chip weight capacity (named in the legend when off the scale)."""
     rows = table.layers
@@ -163,7 +164,7 @@ def plot_storage(ax, table: EstimateTable, capacity_bytes: float | None = None):
     values = np.array([r.weight_bytes_stored - r.weight_metadata_bytes for r in rows]) / scale
     meta = np.array([r.weight_metadata_bytes for r in rows]) / scale
     ax.bar(x - width / 2, [r.weight_bytes_baseline / scale for r in rows], width,
-           color=DENSE_COLOR, label=f"dense on {table.baseline_arch}")
+           color=DENSE_COLOR, label=f"dense on {table.arch}")
     ax.bar(x + width / 2, values, width, color=PRUNED_COLOR, label=f"pruned on {table.arch}: "
            "values")
     ax.bar(x + width / 2, meta, width, bottom=values, color="#aec7e8",
@@ -183,7 +184,8 @@ def plot_storage(ax, table: EstimateTable, capacity_bytes: float | None = None):
 
 
 def plot_savings(ax, table: EstimateTable):
-    """Savings (dense / pruned, x) per layer and in total: energy, latency, storage, DRAM."""
+    """What pruning buys on the accelerator (dense / pruned on the same accelerator, x) per
+    layer and in total: energy, latency, storage, DRAM. Bars below 1 cost more."""
     rows = table.rows
     metrics = (("energy_x", "energy"), ("latency_x", "latency"), ("storage_x", "storage"),
                ("dram_x", "DRAM bytes"))
@@ -198,9 +200,36 @@ def plot_savings(ax, table: EstimateTable):
     ax.set_yscale("log")
     _times_axis(ax.yaxis)
     ax.set_xticks(x, names, fontsize=8)
-    ax.set_ylabel("saving (dense / pruned, log)")
-    ax.set_title("Savings per layer (> 1: pruning helps)", fontsize=10)
+    ax.set_ylabel("dense / pruned (log; < 1: costs more)")
+    ax.set_title(f"Pruning on {table.arch}: dense vs pruned, same accelerator", fontsize=10)
     ax.legend(fontsize=7, ncols=4)
+    return ax.figure
+
+
+def plot_attribution(ax, table: EstimateTable):
+    """Energy and time ratios per layer and in total, in three groups: the change of
+    accelerator (dense on the baseline -> dense here), pruning (dense -> pruned here) and
+    both (dense on the baseline -> pruned here); log scale, 1 = no change."""
+    rows = [r for r in table.rows if r.energy_x is not None]
+    parts = (("accelerator_energy_x", f"accelerator {table.baseline_arch} -> {table.arch}: "
+              "energy"), ("accelerator_latency_x", "accelerator: time"),
+             ("energy_x", f"pruning on {table.arch}: energy"), ("latency_x", "pruning: time"),
+             ("combined_energy_x", "both: energy"), ("combined_latency_x", "both: time"))
+    x, names = _layer_positions(rows)
+    width = 0.8 / len(parts)
+    colors = ("#ff7f0e", "#ffbb78", "#1f77b4", "#aec7e8", "#2ca02c", "#98df8a")
+    for i, ((attr, label), color) in enumerate(zip(parts, colors)):
+        shown = [v if v is not None and math.isfinite(v) and v > 0 else np.nan
+                 for v in (getattr(r, attr) for r in rows)]
+        ax.bar(x + (i - (len(parts) - 1) / 2) * width, shown, width, label=label, color=color)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_yscale("log")
+    _times_axis(ax.yaxis)
+    ax.set_xticks(x, names, fontsize=8)
+    ax.set_ylabel("before / after (log; < 1: costs more)")
+    ax.set_title(f"Where the saving comes from: dense on {table.baseline_arch} -> pruned on "
+                 f"{table.arch}", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax.figure
 
 
@@ -261,8 +290,3 @@ def _times_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     axis.set_minor_formatter(NullFormatter())
 
-
-def _times(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{value:.1f}x" if value < 100 else f"{value:.0f}x"

@@ -6,18 +6,22 @@ Layout (``format: hwsim-run-results/1``)::
      "run": {"name", "description", "created_utc", "hwsim_version", "config", "config_source",
              "cache": {...}, "wall_time_s": {...}},
      "estimates": [<estimate JSON: NetworkComparison.to_dict()>, ...],  # one per accelerator
+     "dense_runs": [<the dense network on the same accelerator: NetworkCost.to_dict()>, ...],
      "baselines": [<the dense network on the baseline: NetworkCost.to_dict()>, ...] | null,
      "accelerators": [{"role": "pruned" | "baseline", "name", "file", "sha256", "yaml",
                        "on_chip_weight_capacity_bytes", "clock_hz", ...}, ...],
      "workload": <NetworkSummary.as_dict() of the exported network>,
      "pruning": {"summary": <pruning summary.json>, "histograms": {...},
                  "sensitivity": {...} | null} | null,
-     "simulation": [{"arch", "layers": [{"name", "latency_cycles", ...}]}] | null}
+     "simulation": [{"arch", "pruned": {"layers": [...], "max_abs_latency_diff", ...},
+                     "dense": {...}, "layers": <pruned layers>}] | null}
 
 Each estimate is exactly the estimate JSON (``compare_network(...).to_dict()``: layers + total
-rows, each with ``baseline`` and ``savings``); ``baselines`` keeps the dense side's full rows
-(their per-level traffic, which the estimate's ``baseline`` objects leave out); everything
-else is the provenance that produced them.
+rows, each with ``dense``, ``baseline``, ``savings`` and ``attribution``, the total with
+``coverage``); ``dense_runs`` and ``baselines`` keep the dense sides' full rows (their
+per-level traffic, which the estimate's ``dense`` / ``baseline`` objects leave out);
+everything else is the provenance that produced them. Files without ``dense_runs`` (written
+before attribution existed) read with ``baselines`` as the dense side.
 """
 from __future__ import annotations
 
@@ -63,15 +67,17 @@ def results_problems(data, source: str | None = None) -> list[Problem]:
         return problems
     for i, estimate in enumerate(estimates):
         problems += _estimate_problems(estimate, f"estimates.{i}", source)
-    baselines = data.get("baselines")
-    if baselines is not None:
-        if not isinstance(baselines, list) or len(baselines) != len(estimates):
-            problems.append(Problem("baselines", f"must be null or a list of {len(estimates)} "
+    for key in ("dense_runs", "baselines"):
+        runs = data.get(key)
+        if runs is None:
+            continue
+        if not isinstance(runs, list) or len(runs) != len(estimates):
+            problems.append(Problem(key, f"must be null or a list of {len(estimates)} "
                                     "network costs (one per estimate)",
-                                    type(baselines).__name__, source))
+                                    type(runs).__name__, source))
         else:
-            for i, baseline in enumerate(baselines):
-                problems += _estimate_problems(baseline, f"baselines.{i}", source)
+            for i, run in enumerate(runs):
+                problems += _estimate_problems(run, f"{key}.{i}", source)
     return problems
 
 

@@ -4,8 +4,8 @@
 markdown and HTML writers (:mod:`hwsim.report.markdown`, :mod:`hwsim.report.html`) only render
 them, so both show the same numbers.
 
-Example: ``report_sections(results, tables, figures)[0].title`` -> ``"Totals: eie vs dense on
-systolic_ws"``.
+Example: ``report_sections(results, tables, figures)[0].title`` -> ``"Totals: pruning on eie
+(dense vs pruned, same accelerator)"``.
 """
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Sequence, Union
 
 from hwsim.report.tables import EstimateTable
-from hwsim.report.text import (SAVINGS_HEADERS, bytes_text, count_text, energy_text, pct_text,
-                               savings_cells, seconds_text, times_text, totals_lines)
+from hwsim.report.text import (ATTRIBUTION_HEADERS, SAVINGS_HEADERS, attribution_cells,
+                               bytes_text, count_text, energy_text, pct_text, savings_cells,
+                               seconds_text, times_text, totals_lines)
+from hwsim.report.wording import factor_text
 
 
 @dataclass(frozen=True)
@@ -82,26 +84,47 @@ def intro(results: dict) -> Paragraph:
 
 
 def estimate_sections(table: EstimateTable, slug: str, figures: Sequence[str]) -> list[Section]:
-    """Totals, per-layer savings, accesses and energy-by-component of one estimate."""
-    title = f"{table.arch} (pruned) vs {table.baseline_arch} (dense)"
+    """Totals, per-layer savings (pruning on the same accelerator), the attribution to the
+    accelerator and to pruning, accesses and energy-by-component of one estimate."""
+    title = f"pruning on {table.arch} (dense vs pruned, same accelerator)"
     blocks: list[Block] = [Bullets(tuple(totals_lines(table)))]
     blocks += [FigureRef(f"{kind}-{slug}", caption) for kind, caption in FIGURE_CAPTIONS
                if f"{kind}-{slug}" in figures]
+    per_layer: list[Block] = [
+        Table(SAVINGS_HEADERS, tuple(tuple(savings_cells(r)) for r in table.rows),
+              f"dense = the dense network on {table.arch}; pruned = the pruned network on "
+              f"{table.arch}; (x) = dense / pruned; totals cover {table.coverage_label}")]
+    if not table.same_accelerator:
+        per_layer.append(attribution_table(table))
+    notes = tuple(f"{r.name}: {n}" for r in table.layers for n in r.notes)
+    if notes:
+        per_layer.append(Bullets(notes))
     return [
         Section(f"Totals: {title}", tuple(blocks)),
         Section(f"Per-layer savings: {title}", (
-            Table(SAVINGS_HEADERS, tuple(tuple(savings_cells(r)) for r in table.rows),
-                  "dense = the dense network on the baseline; pruned = the pruned network on "
-                  "the accelerator; (x) = dense / pruned"),
-            detail_table(table), access_table(table), *energy_tables(table))),
+            *per_layer, detail_table(table), access_table(table), *energy_tables(table))),
     ]
 
 
+def attribution_table(table: EstimateTable) -> Table:
+    """Per layer and in total: what the change of accelerator buys (dense network on both),
+    what pruning buys on the accelerator, and both together."""
+    return Table(ATTRIBUTION_HEADERS, tuple(tuple(attribution_cells(r)) for r in table.rows),
+                 f"accelerator: dense on {table.baseline_arch} -> dense on {table.arch}; "
+                 f"pruning: dense -> pruned on {table.arch}; both: dense on "
+                 f"{table.baseline_arch} -> pruned on {table.arch}")
+
+
 FIGURE_CAPTIONS = (
-    ("overview", "Savings per layer and energy by component, dense vs pruned"),
-    ("energy", "Energy per layer by component, dense (plain) vs pruned (hatched)"),
+    ("overview", "What pruning buys on this accelerator: savings per layer and energy by "
+                 "component, dense vs pruned on the same accelerator"),
+    ("attribution", "Energy and time saved by the change of accelerator (dense network on "
+                    "both), by pruning (same accelerator), and by both"),
+    ("energy", "Energy per layer by component, dense (plain) vs pruned (hatched), same "
+               "accelerator"),
     ("energy_share", "The same energy as shares of each bar: where the energy goes"),
-    ("latency", "Latency per layer, dense vs pruned, with the bottleneck"),
+    ("latency", "Latency per layer, dense vs pruned on the same accelerator, with the "
+                "bottleneck"),
     ("storage", "Weight storage per layer: dense vs stored values and metadata"),
 )
 
@@ -123,7 +146,7 @@ def detail_table(table: EstimateTable) -> Table:
                  for r in table.rows)
     return Table(headers, rows, "Per layer, exact counts (bytes per inference). weight bytes "
                  "dense: every weight at the accelerator's precision; baseline: the dense "
-                 "network as the baseline stores it")
+                 "network as this accelerator stores it (its format)")
 
 
 def access_table(table: EstimateTable) -> Table:
@@ -134,15 +157,14 @@ def access_table(table: EstimateTable) -> Table:
     rows = tuple((r.name, *(count_text(r.accesses_dense.get(l, 0.0)) for l in dense),
                   *(count_text(r.accesses_pruned.get(l, 0.0)) for l in pruned))
                  for r in table.rows)
-    return Table(headers, rows, f"Accesses per memory level (dense on {table.baseline_arch}, "
-                                f"pruned on {table.arch})")
+    return Table(headers, rows, f"Accesses per memory level (dense and pruned on {table.arch})")
 
 
 def energy_tables(table: EstimateTable) -> tuple[Table, Table]:
     """Energy per component and layer: one table for the dense side, one for the pruned
     (each accelerator has its own memory levels)."""
     out = []
-    for side, arch in (("dense", table.baseline_arch), ("pruned", table.arch)):
+    for side, arch in (("dense", table.arch), ("pruned", table.arch)):
         by_row = [getattr(r, f"energy_{side}_by_component_pj") for r in table.rows]
         comps = _ordered(by_row)
         rows = tuple((r.name, *(energy_text(e.get(c, 0.0)) for c in comps),
@@ -190,18 +212,30 @@ def pruning_section(results: dict, figures: Sequence[str]) -> Section | None:
 
 
 def simulation_section(results: dict) -> Section | None:
-    """Simulated vs analytical cycles per layer (when the run asked for the simulator)."""
+    """Simulated vs analytical cycles and energy per layer, pruned and dense (when the run
+    asked for the simulator), with the named cause of each difference."""
     runs = results.get("simulation")
     if not runs:
         return None
-    blocks = []
+    blocks: list[Block] = [Paragraph(
+        "The totals and savings above use the analytical model. The event-driven simulator "
+        "runs the same layers with the same mapping and residency; where the two differ, the "
+        "causes column names why.")]
     for run in runs:
-        rows = tuple((l["name"], count_text(l["analytical_latency_cycles"]),
-                      count_text(l["latency_cycles"]) if l["supported"] else "unsupported",
-                      _rel(l), l.get("bottleneck", "")) for l in run["layers"])
-        blocks.append(Table(("layer", "analytical cycles", "simulated cycles", "difference",
-                             "simulated bottleneck"), rows,
-                            f"Event simulator vs analytical model on {run['arch']}"))
+        for side in ("pruned", "dense"):
+            layers = (run.get(side) or {}).get("layers") or (
+                run.get("layers") if side == "pruned" else None)
+            if not layers:
+                continue
+            rows = tuple((l["name"], count_text(l["analytical_latency_cycles"]),
+                          count_text(l["latency_cycles"]) if l["supported"]
+                          else "not simulated", _rel(l), l.get("bottleneck", ""),
+                          "; ".join(l.get("causes") or ()) if l["supported"]
+                          else l.get("unsupported_reason") or "") for l in layers)
+            blocks.append(Table(("layer", "analytical cycles", "simulated cycles",
+                                 "difference", "simulated bottleneck", "causes"), rows,
+                                f"Event simulator vs analytical model, {side} network on "
+                                f"{run['arch']}"))
     return Section("Simulator", tuple(blocks))
 
 
@@ -270,9 +304,33 @@ def report_sections(results: dict, tables: Sequence[EstimateTable], slugs: Seque
     return sections
 
 
-def headline(table: EstimateTable) -> str:
-    """One line for the top of a report: the total energy and latency savings."""
+def headline(table: EstimateTable, simulation: dict | None = None) -> str:
+    """One line for the top of a report: what pruning buys on the accelerator itself (dense
+    vs pruned, same accelerator), then the change of accelerator and both, what the totals
+    cover, and which model the figures come from."""
     t = table.total
-    return (f"{table.arch}: {times_text(t.energy_x)} less energy, {times_text(t.latency_x)} "
-            f"faster, {times_text(t.storage_x)} less weight storage than the dense network on "
-            f"{table.baseline_arch} ({bytes_text(t.weight_bytes_stored)} stored).")
+    text = (f"Pruning on {table.arch} (dense vs pruned, same accelerator): "
+            f"{factor_text(t.energy_x, 'energy')}, {factor_text(t.latency_x, 'latency')}, "
+            f"{factor_text(t.storage_x, 'memory')} ({bytes_text(t.weight_bytes_stored)} "
+            "stored).")
+    if not table.same_accelerator and t.combined_energy_x is not None:
+        text += (f" Moving the dense network from {table.baseline_arch} to {table.arch}: "
+                 f"{factor_text(t.accelerator_energy_x, 'energy')}, "
+                 f"{factor_text(t.accelerator_latency_x, 'latency')}; both together: "
+                 f"{factor_text(t.combined_energy_x, 'energy')}, "
+                 f"{factor_text(t.combined_latency_x, 'latency')}.")
+    return f"{text} Totals cover {table.coverage_label}. {headline_model(simulation)}"
+
+
+def headline_model(run: dict | None) -> str:
+    """Which model the figures come from and how far the simulator is from it:
+    "Figures: analytical model; the event simulator is within 4.2 % of its latency per
+    layer (dense and pruned)." """
+    worst = [(run.get(side) or {}).get("max_abs_latency_diff")
+             for side in ("pruned", "dense")] if run else []
+    worst = [w for w in worst if w is not None]
+    if not worst:
+        return "Figures: analytical model (the event simulator was not run)."
+    return (f"Figures: analytical model; the event simulator is within "
+            f"{100 * max(worst):.1f} % of its latency per layer (dense and pruned; see "
+            "Simulator).")

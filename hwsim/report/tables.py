@@ -1,14 +1,18 @@
 """Results -> table rows: the numbers every report view (CSV, markdown, HTML, plots) shows.
 
-Pure extraction from the estimate JSON (``NetworkCost.to_dict()``, see ``docs/cost_model.md``),
-never a cost computation: each :class:`LayerRow` pairs the pruned network on an accelerator
-("pruned") with the dense network on the baseline accelerator ("dense") for one layer, or for
-the whole network (``name == "total"``). Ratios are the estimate's own ``savings`` values.
+Pure extraction from the estimate JSON (``NetworkComparison.to_dict()``, see
+``docs/cost_model.md``), never a cost computation: each :class:`LayerRow` pairs the pruned
+network on an accelerator ("pruned") with the dense network on the **same** accelerator
+("dense": what pruning buys) for one layer, or for the whole network (``name == "total"``).
+Ratios are the estimate's own ``attribution.pruning`` values; ``attribution.accelerator`` and
+``attribution.combined`` (dense on the baseline accelerator -> dense / pruned on this one) come
+along in ``accelerator_*_x`` / ``combined_*_x``. An older results file (no ``dense`` objects)
+reads as before: its ``baseline`` is the dense side.
 
 Worked example: an estimate row ``{"name": "fc1", "weight_count": 235200, "weight_nnz":
-21168, "energy_pj": 2.0e5, "baseline": {"energy_pj": 8.0e6, ...}, "savings": {"energy_x":
-40.0, ...}, ...}`` becomes ``LayerRow(name="fc1", weights_dense=235200, weights_kept=21168,
-energy_pj_dense=8.0e6, energy_pj_pruned=2.0e5, energy_x=40.0, ...)``.
+21168, "energy_pj": 2.0e5, "dense": {"energy_pj": 8.0e6, ...}, "attribution": {"pruning":
+{"energy_x": 40.0, ...}, ...}, ...}`` becomes ``LayerRow(name="fc1", weights_dense=235200,
+weights_kept=21168, energy_pj_dense=8.0e6, energy_pj_pruned=2.0e5, energy_x=40.0, ...)``.
 """
 from __future__ import annotations
 
@@ -21,15 +25,20 @@ SAVINGS_KEYS = (("energy_x", "energy_x"), ("latency_x", "latency_x"),
 
 @dataclass(frozen=True)
 class LayerRow:
-    """One layer (or the total), dense on the baseline vs pruned on the accelerator.
+    """One layer (or the total), dense vs pruned on the same accelerator.
 
     Bytes, pJ, cycles and seconds; densities are non-zero fractions; ``*_x`` are dense /
-    pruned (> 1 means pruning saves); ``latency_x`` is a ratio of seconds (each side's
-    cycles over its own clock). ``weight_bytes_dense``: every weight at the
-    accelerator's precision; ``weight_bytes_baseline``: the dense network as the baseline
-    stores it (``storage_x`` = baseline / stored). ``accesses_*``: reads + writes (in each
-    level's access width) per memory level; ``energy_*_by_component_pj``: energy per
-    component (``dram``, each on-chip level by name, ``mac``, ``leakage``, ``codebook``).
+    pruned (> 1 means pruning saves); ``latency_x`` is a ratio of seconds.
+    ``weight_bytes_dense``: every weight at the accelerator's precision;
+    ``weight_bytes_baseline``: the dense network as the accelerator stores it (its format;
+    ``storage_x`` = that / stored). ``accesses_*``: reads + writes (in each level's access
+    width) per memory level; ``energy_*_by_component_pj``: energy per component (``dram``,
+    each on-chip level by name, ``mac``, ``leakage``, ``codebook``). ``accelerator_*_x``:
+    dense on the baseline accelerator / dense here; ``combined_*_x``: dense on the baseline
+    accelerator / pruned here (None where a side is unsupported or there is no other
+    accelerator). ``energy_pj_baseline`` / ``latency_s_baseline``: the dense network on the
+    baseline accelerator. ``ran_on``: the accelerator that ran the pruned layer (a fallback's
+    name when it did); ``notes``: the model's remarks on the layer.
     """
 
     name: str
@@ -65,11 +74,20 @@ class LayerRow:
     energy_dense_by_component_pj: dict = field(default_factory=dict)
     energy_pruned_by_component_pj: dict = field(default_factory=dict)
     unsupported_reason: str | None = None
+    accelerator_energy_x: float | None = None
+    accelerator_latency_x: float | None = None
+    combined_energy_x: float | None = None
+    combined_latency_x: float | None = None
+    energy_pj_baseline: float | None = None
+    latency_s_baseline: float | None = None
+    ran_on: str = ""
+    notes: tuple[str, ...] = ()
 
     def flat(self) -> dict:
         """One flat dict (CSV row): nested mappings become ``accesses_<level>_dense``,
         ``energy_<component>_pj_pruned`` ... columns."""
-        data = {k: v for k, v in asdict(self).items() if not isinstance(v, dict)}
+        data = {k: v for k, v in asdict(self).items() if not isinstance(v, (dict, tuple))}
+        data["notes"] = "; ".join(self.notes)
         for label, side in (("dense", "dense"), ("pruned", "pruned")):
             for level, count in getattr(self, f"accesses_{side}").items():
                 data[f"accesses_{level}_{label}"] = count
@@ -80,13 +98,24 @@ class LayerRow:
 
 @dataclass(frozen=True)
 class EstimateTable:
-    """All rows of one estimate: accelerator names, per-layer rows and the total row."""
+    """All rows of one estimate: accelerator names, per-layer rows, the total row and what
+    the total covers (``coverage``: the estimate's coverage record, ``{}`` in old files)."""
 
     arch: str
     baseline_arch: str
     network: str
     layers: tuple[LayerRow, ...]
     total: LayerRow
+    coverage: dict = field(default_factory=dict)
+
+    @property
+    def same_accelerator(self) -> bool:
+        """True when the baseline accelerator is the accelerator itself."""
+        return self.arch == self.baseline_arch
+
+    @property
+    def coverage_label(self) -> str:
+        return self.coverage.get("label") or "the layers both sides support"
 
     @property
     def rows(self) -> tuple[LayerRow, ...]:
@@ -127,15 +156,21 @@ def _dram_bytes(row: dict) -> float:
     return float(row.get("dram_read_bytes", 0.0)) + float(row.get("dram_write_bytes", 0.0))
 
 
+def _part(row: dict, part: str) -> dict:
+    return (row.get("attribution") or {}).get(part) or {}
+
+
 def layer_row(row: dict, input_density: float | None = None,
-              baseline_traffic: list | None = None) -> LayerRow:
+              dense_traffic: list | None = None) -> LayerRow:
     """The :class:`LayerRow` of one estimate JSON row (a layer's or the total).
 
-    The estimate's ``baseline`` object carries no traffic records; ``baseline_traffic`` (from
-    the baseline's own full rows) gives the dense side's accesses per level.
+    The estimate's ``dense`` object carries no traffic records; ``dense_traffic`` (from the
+    dense run's own full rows) gives the dense side's accesses per level.
     """
-    base = row.get("baseline") or {}
-    savings = row.get("savings") or {}
+    base = row.get("dense") or row.get("baseline") or {}
+    other = row.get("baseline") or {}
+    savings = _part(row, "pruning") if row.get("attribution") else (row.get("savings") or {})
+    accel, combined = _part(row, "accelerator"), _part(row, "combined")
     count = int(row.get("weight_count", 0))
     return LayerRow(
         name=row["name"], supported=bool(row.get("supported", True)),
@@ -157,27 +192,32 @@ def layer_row(row: dict, input_density: float | None = None,
         bottleneck_dense=str(base.get("bottleneck", "")),
         bottleneck_pruned=str(row.get("bottleneck", "")),
         **{attr: savings.get(key) for key, attr in SAVINGS_KEYS},
-        accesses_dense=level_accesses(baseline_traffic or base.get("traffic", [])),
+        accesses_dense=level_accesses(dense_traffic or base.get("traffic", [])),
         accesses_pruned=level_accesses(row.get("traffic", [])),
         energy_dense_by_component_pj=dict(base.get("energy_breakdown_pj", {})),
         energy_pruned_by_component_pj=dict(row.get("energy_breakdown_pj", {})),
-        unsupported_reason=row.get("unsupported_reason"))
+        unsupported_reason=row.get("unsupported_reason"),
+        accelerator_energy_x=accel.get("energy_x"), accelerator_latency_x=accel.get("latency_x"),
+        combined_energy_x=combined.get("energy_x"), combined_latency_x=combined.get("latency_x"),
+        energy_pj_baseline=other.get("energy_pj"), latency_s_baseline=other.get("latency_s"),
+        ran_on=str(row.get("arch", "")), notes=tuple(row.get("notes") or ()))
 
 
 def estimate_table(estimate: dict, workload: dict | None = None,
-                   baseline: dict | None = None) -> EstimateTable:
+                   dense: dict | None = None) -> EstimateTable:
     """Rows of one estimate JSON (``NetworkComparison.to_dict()``).
 
     ``workload`` (a ``NetworkSummary.as_dict()``) supplies the measured input densities and
-    ``baseline`` (the dense network's ``NetworkCost.to_dict()`` on the baseline accelerator)
-    the dense side's traffic; the estimate rows carry neither.
+    ``dense`` (the dense network's ``NetworkCost.to_dict()`` on the same accelerator) the
+    dense side's traffic; the estimate rows carry neither.
     """
     densities = {l["name"]: l.get("input_density") for l in (workload or {}).get("layers", [])}
-    traffic = {r["name"]: r.get("traffic") for r in (baseline or {}).get("layers", [])}
-    if baseline:
-        traffic["total"] = baseline["total"].get("traffic")
+    traffic = {r["name"]: r.get("traffic") for r in (dense or {}).get("layers", [])}
+    if dense:
+        traffic["total"] = dense["total"].get("traffic")
     layers = tuple(layer_row(r, densities.get(r["name"]), traffic.get(r["name"]))
                    for r in estimate["layers"])
     total = layer_row(estimate["total"], None, traffic.get("total"))
     return EstimateTable(str(estimate.get("arch", "")), str(estimate.get("baseline_arch", "")),
-                         str(estimate.get("network", "")), layers, total)
+                         str(estimate.get("network", "")), layers, total,
+                         dict(estimate["total"].get("coverage") or {}))

@@ -11,6 +11,7 @@ import math
 from typing import Sequence
 
 from hwsim.report.tables import EstimateTable, LayerRow
+from hwsim.report.wording import factor_text
 
 
 def _finite(value) -> bool:
@@ -55,6 +56,17 @@ def times_text(value) -> str:
     return f"{value:.1f}x" if value < 100 else f"{value:.0f}x"
 
 
+def signed_times_text(value, better: str = "less", worse: str = "more") -> str:
+    """A saving ratio in a table cell, costlier changes shown as their inverse with the
+    direction in words: 40.0 -> '40.0x less', 0.5 -> '2.0x more', 1.0 -> 'same';
+    ``signed_times_text(0.25, "faster", "slower")`` -> '4.0x slower'."""
+    if not _finite(value) or value <= 0:
+        return "-"
+    if abs(value - 1.0) < 0.005:
+        return "same"
+    return f"{times_text(value)} {better}" if value > 1 else f"{times_text(1 / value)} {worse}"
+
+
 def pct_text(fraction) -> str:
     """0.0912 -> '9.1%'."""
     return "-" if not _finite(fraction) else f"{100 * fraction:.1f}%"
@@ -73,6 +85,8 @@ def seconds_text(seconds) -> str:
 SAVINGS_HEADERS = ("layer", "weights kept", "MACs dense -> effective",
                    "weight storage dense -> stored", "on chip", "energy dense -> pruned",
                    "time dense -> pruned", "bottleneck dense | pruned")
+ATTRIBUTION_HEADERS = ("layer", "accelerator: energy", "accelerator: time", "pruning: energy",
+                       "pruning: time", "both: energy", "both: time")
 
 
 def savings_cells(row: LayerRow) -> list[str]:
@@ -84,14 +98,25 @@ def savings_cells(row: LayerRow) -> list[str]:
         f"{count_text(row.weights_kept)} ({pct_text(row.weight_density)})",
         f"{count_text(row.macs_dense)} -> {count_text(row.macs_effective)}",
         f"{bytes_text(row.weight_bytes_baseline)} -> {bytes_text(row.weight_bytes_stored)} "
-        f"({times_text(row.storage_x)})",
+        f"({signed_times_text(row.storage_x)})",
         "yes" if row.weights_fit_on_chip else "no",
         f"{energy_text(row.energy_pj_dense)} -> {energy_text(row.energy_pj_pruned)} "
-        f"({times_text(row.energy_x)})",
+        f"({signed_times_text(row.energy_x)})",
         f"{seconds_text(row.latency_s_dense)} -> {seconds_text(row.latency_s_pruned)} "
-        f"({times_text(row.latency_x)})",
+        f"({signed_times_text(row.latency_x, 'faster', 'slower')})",
         f"{row.bottleneck_dense} | {row.bottleneck_pruned}",
     ]
+
+
+def attribution_cells(row: LayerRow) -> list[str]:
+    """One row of the attribution table: each saving in words ("1.7x more energy")."""
+    if not row.supported or row.energy_x is None:
+        return [row.name, *(["-"] * 6)]
+    return [row.name, factor_text(row.accelerator_energy_x, "energy"),
+            factor_text(row.accelerator_latency_x, "latency"),
+            factor_text(row.energy_x, "energy"), factor_text(row.latency_x, "latency"),
+            factor_text(row.combined_energy_x, "energy"),
+            factor_text(row.combined_latency_x, "latency")]
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -124,23 +149,39 @@ def savings_table(table: EstimateTable, markdown: bool = False) -> str:
 
 
 def totals_lines(table: EstimateTable) -> list[str]:
-    """One line per headline total: energy, latency, weight storage, DRAM traffic, weights."""
-    t = table.total
-    return [
-        f"energy per inference: {energy_text(t.energy_pj_dense)} dense on {table.baseline_arch}"
-        f" -> {energy_text(t.energy_pj_pruned)} pruned on {table.arch} "
-        f"({times_text(t.energy_x)})",
-        f"latency: {seconds_text(t.latency_s_dense)} ({count_text(t.latency_cycles_dense)} "
-        f"cycles) dense on {table.baseline_arch} -> {seconds_text(t.latency_s_pruned)} "
-        f"({count_text(t.latency_cycles_pruned)} cycles) pruned on {table.arch} "
-        f"({times_text(t.latency_x)} in time)",
-        f"weight storage: {bytes_text(t.weight_bytes_baseline)} dense on {table.baseline_arch}"
-        f" -> {bytes_text(t.weight_bytes_stored)} stored on {table.arch}, of which "
-        f"{bytes_text(t.weight_metadata_bytes)} metadata ({times_text(t.storage_x)}); "
+    """One line per headline total, pruning on the same accelerator first (energy, latency,
+    weight storage, DRAM traffic, weights), then what the change of accelerator buys and
+    both, then what the totals cover."""
+    t, arch = table.total, table.arch
+    lines = [
+        f"energy per inference on {arch}: {energy_text(t.energy_pj_dense)} dense -> "
+        f"{energy_text(t.energy_pj_pruned)} pruned ({factor_text(t.energy_x, 'energy')})",
+        f"latency on {arch}: {seconds_text(t.latency_s_dense)} "
+        f"({count_text(t.latency_cycles_dense)} cycles) dense -> "
+        f"{seconds_text(t.latency_s_pruned)} ({count_text(t.latency_cycles_pruned)} cycles) "
+        f"pruned ({factor_text(t.latency_x, 'latency')})",
+        f"weight storage on {arch}: {bytes_text(t.weight_bytes_baseline)} dense -> "
+        f"{bytes_text(t.weight_bytes_stored)} pruned, of which "
+        f"{bytes_text(t.weight_metadata_bytes)} metadata "
+        f"({factor_text(t.storage_x, 'memory')}); "
         f"{'fits' if t.weights_fit_on_chip else 'does not fit'} on chip",
-        f"DRAM traffic per inference: {bytes_text(t.dram_bytes_dense)} -> "
-        f"{bytes_text(t.dram_bytes_pruned)} ({times_text(t.dram_x)})",
+        f"DRAM traffic per inference on {arch}: {bytes_text(t.dram_bytes_dense)} dense -> "
+        f"{bytes_text(t.dram_bytes_pruned)} pruned ({factor_text(t.dram_x, 'dram_traffic')})",
         f"weights kept: {t.weights_kept:,} of {t.weights_dense:,} "
         f"({pct_text(t.weight_density)}); MACs {count_text(t.macs_dense)} dense -> "
         f"{count_text(t.macs_effective)} effective",
     ]
+    if not table.same_accelerator and t.energy_pj_baseline is not None:
+        base = table.baseline_arch
+        lines += [
+            f"accelerator {base} -> {arch}, dense network on both: "
+            f"{factor_text(t.accelerator_energy_x, 'energy')}, "
+            f"{factor_text(t.accelerator_latency_x, 'latency')} "
+            f"({energy_text(t.energy_pj_baseline)}, {seconds_text(t.latency_s_baseline)} "
+            f"dense on {base})",
+            f"both, dense on {base} -> pruned on {arch}: "
+            f"{factor_text(t.combined_energy_x, 'energy')}, "
+            f"{factor_text(t.combined_latency_x, 'latency')}",
+        ]
+    lines.append(f"totals cover: {table.coverage_label}")
+    return lines

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hwsim.config.problems import problems_from_validation_error
 from hwsim.config.yaml_io import parse_yaml, read_text
 from hwsim.errors import ConfigError, Problem
+from hwsim.types import Residency
 
 DEFAULT_CONFIG = "default_run.yaml"
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
@@ -78,13 +79,17 @@ class HardwareConfig(_Section):
     """Accelerators that run the pruned network and the one that runs the dense baseline.
 
     ``batch``: images per inference (None keeps the exported batch of 1). ``simulate``: also
-    run hwsim's event simulator (``hwsim.sim``) and show its cycles beside the analytical ones.
+    run hwsim's event simulator (``hwsim.sim``) on every accelerator and show its cycles and
+    energy beside the analytical ones (the headline figures stay analytical and say so).
+    ``residency``: ``streamed``, ``network`` or ``per_layer`` for every accelerator and both
+    networks (None: each accelerator file's ``residency.policy``).
     """
 
     accelerators: tuple[str, ...] = Field(("arch_configs/eie.yaml",), min_length=1)
     baseline: str = "arch_configs/systolic_ws.yaml"
     batch: Optional[int] = Field(None, ge=1)
-    simulate: bool = False
+    simulate: bool = True
+    residency: Optional[Residency] = None
 
 
 class ReportConfig(_Section):

@@ -5,9 +5,11 @@
 1. :func:`load_accelerators` - every accelerator file of the config, all problems at once;
 2. :func:`hwsim.run.prune_stage.prepare_network` - the pruned network with real masks and
    measured densities (torch only on a cache miss);
-3. :func:`estimate_all` - ``compare_network`` of the pruned network on each accelerator
-   against the dense network on the baseline; with ``hardware.simulate``,
-   :func:`simulate_all` adds the event simulator's cycles per layer;
+3. :func:`estimate_all` - ``compare_network`` of the pruned and the dense network on each
+   accelerator and of the dense network on the baseline, with the savings attributed to
+   pruning (same accelerator), to the change of accelerator, and both; with
+   ``hardware.simulate`` (the default), :func:`simulate_all` adds the event simulator's
+   cycles and energy per layer (pruned and dense) beside the analytical ones;
 4. :func:`results_document` - the estimate JSON plus the config and provenance;
 5. :func:`hwsim.report.write_report` - results.json, results.csv, summary.md, report.html and
    the figures under ``reports/<name>/`` (or ``out_dir``).
@@ -71,9 +73,11 @@ def load_accelerators(config: RunConfig, base: Path,
     return tuple(loaded)
 
 
-def estimate_all(network: Network, archs: tuple[LoadedArch, ...], progress: bool = True):
-    """``compare_network`` of ``network`` on each pruned-role accelerator against the dense
-    network on the baseline (one :class:`~hwsim.cost.NetworkComparison` each)."""
+def estimate_all(network: Network, archs: tuple[LoadedArch, ...], progress: bool = True,
+                 residency=None):
+    """``compare_network`` of ``network`` on each pruned-role accelerator (pruned and dense
+    on it) against the dense network on the baseline (one
+    :class:`~hwsim.cost.NetworkComparison` each, with its attribution)."""
     from tqdm.auto import tqdm
 
     from hwsim.cost import compare_network
@@ -83,28 +87,46 @@ def estimate_all(network: Network, archs: tuple[LoadedArch, ...], progress: bool
     out = []
     for loaded in tqdm(pruned, desc="estimating", unit="arch", disable=not progress,
                        leave=False):
-        out.append(compare_network(network, loaded.arch, baseline))
+        out.append(compare_network(network, loaded.arch, baseline, residency=residency))
     return out
 
 
-def simulate_all(network: Network, archs: tuple[LoadedArch, ...],
-                 progress: bool = True) -> list[dict]:
-    """The event simulator's cycles per layer on each pruned-role accelerator, beside the
-    analytical cycles of the same layer (``hwsim.sim.simulate_network``)."""
+def _sim_row(result) -> dict:
+    c, a = result.cost, result.analytical
+    diff = (c.latency_cycles / a.latency_cycles - 1.0) if c.supported and a.latency_cycles \
+        else None
+    return {"name": c.name, "supported": c.supported,
+            "unsupported_reason": c.unsupported_reason, "latency_cycles": c.latency_cycles,
+            "latency_s": c.latency_s, "energy_pj": c.energy_pj,
+            "analytical_latency_cycles": a.latency_cycles, "analytical_energy_pj": a.energy_pj,
+            "latency_diff": diff, "bottleneck": c.bottleneck,
+            "weights_on_chip": c.weights_on_chip, "causes": list(result.comparison.causes)}
+
+
+def simulate_all(network: Network, archs: tuple[LoadedArch, ...], progress: bool = True,
+                 residency=None) -> list[dict]:
+    """The event simulator per layer on each pruned-role accelerator, pruned and dense
+    networks, beside the analytical figures of the same layer (``hwsim.sim.simulate_network``,
+    with the residency the analytical model decided); ``max_abs_latency_diff`` is the largest
+    per-layer |simulated / analytical - 1|."""
     from tqdm.auto import tqdm
 
     from hwsim.sim import simulate_network
 
     out = []
+    dense = tuple(l.with_densities() for l in network.layers)
     for loaded in tqdm([a for a in archs if a.role == "pruned"], desc="simulating",
                        unit="arch", disable=not progress, leave=False):
-        layers = [{"name": r.cost.name, "supported": r.cost.supported,
-                   "unsupported_reason": r.cost.unsupported_reason,
-                   "latency_cycles": r.cost.latency_cycles, "energy_pj": r.cost.energy_pj,
-                   "analytical_latency_cycles": r.analytical.latency_cycles,
-                   "bottleneck": r.cost.bottleneck}
-                  for r in simulate_network(network.layers, loaded.arch)]
-        out.append({"arch": loaded.arch.name, "model": "simulator", "layers": layers})
+        record = {"arch": loaded.arch.name, "model": "simulator"}
+        for side, layers in (("pruned", network.layers), ("dense", dense)):
+            rows = [_sim_row(r) for r in simulate_network(layers, loaded.arch,
+                                                          residency=residency)]
+            diffs = [abs(r["latency_diff"]) for r in rows if r["latency_diff"] is not None]
+            record[side] = {"layers": rows, "max_abs_latency_diff": max(diffs, default=None),
+                            "latency_s": sum(r["latency_s"] for r in rows if r["supported"]),
+                            "energy_pj": sum(r["energy_pj"] for r in rows if r["supported"])}
+        record["layers"] = record["pruned"]["layers"]
+        out.append(record)
     return out
 
 
@@ -136,6 +158,7 @@ def results_document(config: RunConfig, source: str | None, prune: PruneOutcome,
                           "dir": str(prune.cache_dir) if prune.cache_dir else None},
                 "wall_time_s": timings},
         "estimates": [c.to_dict() for c in comparisons],
+        "dense_runs": [c.dense.to_dict() for c in comparisons],
         "baselines": [c.baseline.to_dict() for c in comparisons],
         "accelerators": [accelerator_record(a) for a in archs],
         "workload": summarize_network(network).as_dict(),
@@ -161,8 +184,10 @@ def run_main_job(config: RunConfig, base: Path, out_dir: str | Path | None = Non
         network = Network(network.name, tuple(l.with_batch(config.hardware.batch)
                                               for l in network.layers), network.profile)
     t_estimate = time.perf_counter()
-    comparisons = estimate_all(network, archs, progress)
-    simulation = simulate_all(network, archs, progress) if config.hardware.simulate else None
+    residency = config.hardware.residency
+    comparisons = estimate_all(network, archs, progress, residency)
+    simulation = simulate_all(network, archs, progress, residency) \
+        if config.hardware.simulate else None
     t_report = time.perf_counter()
     timings = {"prune": prune.wall_time_s, "estimate": t_report - t_estimate}
     results = results_document(config, source, prune, network, archs, comparisons,

@@ -23,6 +23,7 @@ import simpy
 from hwsim.arch.model import Accelerator
 from hwsim.cost.layer import estimate_layer
 from hwsim.cost.records import Imbalance, LayerCost, LayerMapping
+from hwsim.cost.residency import plan_residency
 from hwsim.errors import UnsupportedLayerError
 from hwsim.sim.assemble import RunTotals, dram_stats, layer_cost
 from hwsim.sim.broadcast import run_broadcast
@@ -36,7 +37,7 @@ from hwsim.sim.records import Comparison, SimResult, SimStats
 from hwsim.sim.routes import routes
 from hwsim.sim.tiled import run_tiled
 from hwsim.sim.trace import TraceRecorder
-from hwsim.types import Dataflow, MemoryKind
+from hwsim.types import Dataflow, MemoryKind, Residency
 from hwsim.workload.layer import LayerWorkload
 
 
@@ -133,12 +134,17 @@ def _tiled(layer, arch, options, ana, paths, env, dram, trace):
 
 
 def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimOptions(),
-             mapping: LayerMapping | None = None) -> SimResult:
+             mapping: LayerMapping | None = None, *,
+             weights_resident: bool | None = None) -> SimResult:
     """Simulate ``layer`` on ``arch`` (module docstring); raises UnsupportedLayerError for a
-    layer the arch cannot run or hold, ConfigError for bad options (e.g. FIFO depth 0)."""
+    layer the arch cannot run or hold, ConfigError for bad options (e.g. FIFO depth 0).
+
+    ``weights_resident``: the layer's residency decision (from
+    :func:`hwsim.cost.residency.plan_residency` over its network; None: the layer alone under
+    the arch's policy), passed to the analytical estimate so both models agree on it."""
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
         arch = _at_fifo_depth(arch, options.resolve_fifo_depth(arch.sparsity.fifo_depth))
-    ana = estimate_layer(layer, arch)
+    ana = estimate_layer(layer, arch, weights_resident=weights_resident)
     if not ana.supported:
         raise UnsupportedLayerError(layer.name, ana.unsupported_reason or "unsupported")
     if mapping is not None:
@@ -188,13 +194,18 @@ def unsupported_result(layer: LayerWorkload, arch: Accelerator, reason: str) -> 
 
 
 def simulate_network(layers: Iterable[LayerWorkload], arch: Accelerator,
-                     options: SimOptions = SimOptions()) -> tuple[SimResult, ...]:
-    """:func:`simulate` per layer; a layer the arch cannot run or hold becomes an unsupported
+                     options: SimOptions = SimOptions(), *,
+                     residency: Residency | str | None = None) -> tuple[SimResult, ...]:
+    """:func:`simulate` per layer, with the residency decided over the whole network by
+    :func:`hwsim.cost.residency.plan_residency` (the analytical model's decision; ``residency``
+    overrides the arch's policy); a layer the arch cannot run or hold becomes an unsupported
     row (``cost.supported`` False, with the reason) instead of stopping the network."""
+    layers = tuple(layers)
+    plan = plan_residency(layers, arch, residency)
     out = []
-    for layer in layers:
+    for layer, resident in zip(layers, plan.resident):
         try:
-            out.append(simulate(layer, arch, options))
+            out.append(simulate(layer, arch, options, weights_resident=resident))
         except UnsupportedLayerError as exc:
             out.append(unsupported_result(layer, arch, exc.reason))
     return tuple(out)

@@ -5,7 +5,8 @@ import pytest
 
 from hwsim.arch import load_arch
 from hwsim.config import load_arch_config
-from hwsim.types import Dataflow, Operand, SparseFormat, WorkDistribution, ZeroHandling
+from hwsim.types import (Dataflow, Operand, Residency, SparseFormat, WorkDistribution,
+                         ZeroHandling)
 
 ARCH_DIR = Path(__file__).resolve().parents[2] / "arch_configs"
 FILES = sorted(ARCH_DIR.glob("*.yaml"))
@@ -35,7 +36,7 @@ def test_eie_as_published():
     c, s = eie.compute, eie.sparsity
     assert (c.pe_count, c.clock_hz, c.weight_bits) == (64, 800e6, 16)
     assert c.mac_energy_pj == pytest.approx(0.62 + 0.05)
-    assert eie.dataflow is Dataflow.COLUMN_BROADCAST and eie.weights_resident
+    assert eie.dataflow is Dataflow.COLUMN_BROADCAST and eie.residency is Residency.PER_LAYER
     spmat = eie.level("spmat")
     assert (spmat.size_bytes, spmat.instances, spmat.width_bits) == (131072, 64, 64)
     assert eie.on_chip_capacity_bytes(Operand.WEIGHTS) == 8 * 2 ** 20

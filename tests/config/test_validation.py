@@ -112,13 +112,13 @@ def test_every_operand_has_an_on_chip_level(base, messages):
                                     "instead.")
 
 
-def test_weights_resident_needs_on_chip_weights(base, messages):
-    base["weights_resident"] = True
+def test_resident_policy_needs_on_chip_weights(base, messages):
+    base["residency"] = {"policy": "network"}
     for name in ("glb", "rf"):
         base["memories"][name]["operands"] = ["inputs", "outputs"]
-    assert only(messages(base)) == ("t.yaml: weights_resident must be false when no on-chip "
+    assert only(messages(base)) == ("t.yaml: residency.policy must be streamed when no on-chip "
                                     "level holds weights (resident weights need on-chip weight "
-                                    "capacity). Got True instead.")
+                                    "capacity). Got 'network' instead.")
 
 
 def test_unknown_operand(base, messages):

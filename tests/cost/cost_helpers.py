@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hwsim.arch.model import (Accelerator, ComputeArray, FormatSpec, MemoryLevel,
                               SparsitySupport)
-from hwsim.types import Dataflow, MemoryKind, Operand
+from hwsim.types import Dataflow, MemoryKind, Operand, Residency
 
 ALL = frozenset(Operand)
 ARCH_DIR = Path(__file__).resolve().parents[2] / "arch_configs"
@@ -40,4 +40,4 @@ def tiny_arch(dataflow=Dataflow.WEIGHT_STATIONARY, memories=None, sparsity=DENSE
     """The module's tiny accelerator (see docstring), variants by keyword."""
     mems = memories if memories is not None else (dram(), sram())
     return Accelerator("tiny", tuple(mems), array or compute(), dataflow, sparsity,
-                       weights_resident=resident)
+                       residency=Residency.NETWORK if resident else Residency.STREAMED)

@@ -56,7 +56,46 @@ def test_table_fits_80_columns(run):
     code, out, _ = run("--arch", EIE, "--workload", "alexnet", "--profile", "han2015")
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert "fc6" in out and "unsupported" in out and "total" in out
+    assert "fc6" in out and "not in the totals" in out and "total" in out
+    assert "totals cover: partial: 3 of 8 layers" in out
+    assert "pruning on eie (dense -> pruned, same accelerator)" in out
+
+
+def test_json_attributes_savings_to_pruning_and_to_the_accelerator(run):
+    """AlexNet han2015, pruned on EIE vs dense on the systolic array: ``attribution`` splits
+    the combined saving into the accelerator change and pruning on EIE; energy ratios
+    multiply exactly (combined = accelerator x pruning), per layer and in total; the total
+    covers fc6-fc8 only and says so."""
+    code, out, _ = run("--arch", EIE, "--workload", "alexnet", "--profile", "han2015",
+                       "--baseline-arch", SYSTOLIC, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    for row in [*data["layers"][5:], data["total"]]:
+        a = row["attribution"]
+        assert set(a) == {"accelerator", "pruning", "combined"}
+        for key in ("energy_x", "latency_x", "memory_x", "dram_traffic_x"):
+            assert a["combined"][key] == pytest.approx(a["accelerator"][key]
+                                                       * a["pruning"][key], rel=1e-9)
+        assert row["savings"] == a["combined"]
+        assert row["dense"]["arch"] == "eie" and row["baseline"]["arch"] == "systolic_ws"
+    assert data["layers"][0]["attribution"] is None
+    coverage = data["total"]["coverage"]
+    assert coverage["complete"] is False and coverage["layers_covered"] == ["fc6", "fc7", "fc8"]
+    assert 0.05 < coverage["macs_fraction"] < 0.1 and coverage["weight_fraction"] > 0.9
+    assert coverage["label"].startswith("partial: 3 of 8 layers")
+
+
+def test_a_costlier_change_reads_more_and_slower(run):
+    """Pruned LeNet-300-100 on Eyeriss against the dense network on the systolic array
+    costs more energy and time: the table says "x more energy" and "x slower", never
+    "0.6x less energy" / "0.0x faster"."""
+    eyeriss = str(ARCH_DIR / "eyeriss.yaml")
+    code, out, _ = run("--arch", eyeriss, "--workload", "lenet300", "--profile", "han2015",
+                       "--baseline-arch", SYSTOLIC)
+    assert code == 0
+    both = out.split("both (dense on systolic_ws -> pruned on eyeriss):")[1]
+    assert "more energy" in both and "slower" in both
+    assert "0.0x" not in out and " 0." not in both.splitlines()[1]
 
 
 def test_csv_and_markdown(run):

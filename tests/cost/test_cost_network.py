@@ -6,7 +6,8 @@ from dataclasses import replace
 import pytest
 
 from hwsim.arch.model import Accelerator, ComputeArray, FormatSpec, SparsitySupport
-from hwsim.cost.network import Savings, compare_network, estimate_network, ratio, residency
+from hwsim.cost.network import Savings, compare_network, estimate_network, ratio
+from hwsim.cost.residency import plan_residency
 from hwsim.cost.records import LayerCost
 from hwsim.types import Dataflow, LayerKind, Operand, SparseFormat, ZeroHandling
 from hwsim.workload.layer import LayerWorkload, Network
@@ -30,8 +31,8 @@ def test_first_fit_residency():
                                sram("abuf", 4096, {Operand.INPUTS, Operand.OUTPUTS})),
                      resident=True)
     layers = (fc("a", 8, 16), fc("b", 16, 16), fc("c", 8, 8))
-    flags, whole = residency(layers, arch)
-    assert flags == [True, False, True] and not whole
+    plan = plan_residency(layers, arch)
+    assert plan.resident == (True, False, True) and not plan.model_fits_on_chip
     net = estimate_network(Network("n", layers), arch)
     assert [l.weights_on_chip for l in net.layers] == [True, False, True]
     assert net.layer("b").dram_bytes_of(Operand.WEIGHTS) >= 256

@@ -19,7 +19,7 @@ def test_every_file_is_written(report):
     assert names == ["figures", "report.html", "results.csv", "results.json", "summary.md"]
     stems = {p.stem for p in report.figures}
     assert {"overview-eie", "energy-eie", "energy_share-eie", "latency-eie", "storage-eie",
-            "savings-eie",
+            "savings-eie", "attribution-eie",
             "accuracy_vs_compression", "weight_histograms", "sensitivity"} == stems
     assert {p.suffix for p in report.figures} == {".png", ".svg"}
     for path in report.figures:
@@ -32,9 +32,11 @@ def test_csv_totals_equal_the_estimate_api(report, results):
     total = next(r for r in rows if r["name"] == "total")
     api = results["estimates"][0]["total"]
     assert float(total["energy_pj_pruned"]) == api["energy_pj"]
-    assert float(total["energy_pj_dense"]) == api["baseline"]["energy_pj"]
+    assert float(total["energy_pj_dense"]) == api["dense"]["energy_pj"]
+    assert float(total["energy_pj_baseline"]) == api["baseline"]["energy_pj"]
     assert float(total["latency_cycles_pruned"]) == api["latency_cycles"]
-    assert float(total["energy_x"]) == api["savings"]["energy_x"]
+    assert float(total["energy_x"]) == api["attribution"]["pruning"]["energy_x"]
+    assert float(total["combined_energy_x"]) == api["savings"]["energy_x"]
     assert float(total["weight_bytes_stored"]) == api["weight_bytes_stored"]
     assert int(total["weights_kept"]) == api["weight_nnz"]
     for row, layer in zip(rows, results["estimates"][0]["layers"]):
@@ -52,10 +54,10 @@ def test_results_json_is_the_document(report, results):
 
 def test_html_is_self_contained(report):
     html = report.report_html.read_text()
-    assert html.count("data:image/png;base64,") == 8  # every figure but savings (in overview)
+    assert html.count("data:image/png;base64,") == 9  # every figure but savings (in overview)
     assert not re.search(r"""(src|href)=["'](?!data:)""", html)
     assert "<script" not in html
-    assert "eie (pruned) vs systolic_ws (dense)" in html
+    assert "pruning on eie (dense vs pruned, same accelerator)" in html
 
 
 def test_summary_lists_totals_and_iterations(report, results):

@@ -27,7 +27,7 @@ def test_layer_row_pairs_dense_baseline_with_pruned():
 
 
 def test_flat_row_spreads_nested_mappings_into_columns():
-    flat = layer_row(ROW, baseline_traffic=[{"level": "glb", "reads": 3, "writes": 1}]).flat()
+    flat = layer_row(ROW, dense_traffic=[{"level": "glb", "reads": 3, "writes": 1}]).flat()
     assert flat["accesses_glb_dense"] == 4 and flat["accesses_spmat_pruned"] == 19
     assert flat["energy_dram_pj_dense"] == 18000.0 and flat["energy_spmat_pj_pruned"] == 300.0
     assert not any(isinstance(v, dict) for v in flat.values())
@@ -39,16 +39,22 @@ def test_missing_savings_stay_none_rather_than_being_recomputed():
 
 
 def test_estimate_table_matches_the_estimate_api(results):
-    """Every number of every row is the estimate API's, untouched."""
-    estimate, baseline = results["estimates"][0], results["baselines"][0]
-    table = estimate_table(estimate, results["workload"], baseline)
+    """Every number of every row is the estimate API's, untouched: the dense side is the
+    dense network on the same accelerator, the ratios are pruning's, and the accelerator /
+    combined ratios and the baseline's energy come along."""
+    estimate, dense = results["estimates"][0], results["dense_runs"][0]
+    table = estimate_table(estimate, results["workload"], dense)
     assert [r.name for r in table.rows] == ["fc1", "fc2", "fc3", "total"]
     for row, src in zip(table.rows, estimate["layers"] + [estimate["total"]]):
         assert row.energy_pj_pruned == src["energy_pj"]
-        assert row.energy_pj_dense == src["baseline"]["energy_pj"]
+        assert row.energy_pj_dense == src["dense"]["energy_pj"]
+        assert row.energy_pj_baseline == src["baseline"]["energy_pj"]
         assert row.latency_cycles_pruned == src["latency_cycles"]
-        assert row.energy_x == src["savings"]["energy_x"]
+        assert row.energy_x == src["attribution"]["pruning"]["energy_x"]
+        assert row.combined_energy_x == src["savings"]["energy_x"]
+        assert row.accelerator_latency_x == src["attribution"]["accelerator"]["latency_x"]
         assert row.weights_kept == src["weight_nnz"]
-    assert table.total.accesses_dense == level_accesses(baseline["total"]["traffic"])
+    assert table.total.accesses_dense == level_accesses(dense["total"]["traffic"])
+    assert table.coverage_label == "whole network (3 layers)"
     assert table.layers[0].input_density == results["workload"]["layers"][0]["input_density"]
     assert table.arch == "eie" and table.baseline_arch == "systolic_ws"

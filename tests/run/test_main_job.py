@@ -65,7 +65,28 @@ def test_report_files_and_printed_table(first_run):
                                                "results.json", "summary.md"}
     assert {p.suffix for p in (out / "figures").iterdir()} == {".png", ".svg"}
     assert "energy dense -> pruned" in stdout and "\ntotal " in stdout
-    assert "energy per inference:" in stdout and "model trained" in stdout
+    assert "energy per inference on eie:" in stdout and "model trained" in stdout
+    assert "pruning on eie (dense vs pruned, same accelerator)" in stdout
+    assert "accelerator systolic_ws -> eie, dense network on both" in stdout
+
+
+def test_results_attribute_savings_and_compare_both_models(first_run):
+    """results.json has ``attribution`` per accelerator (pruning on the same accelerator,
+    the change of accelerator, both), the dense network on the same accelerator with the
+    same residency policy as the pruned one, and the simulator beside the analytical model,
+    dense and pruned; the report's headline leads with pruning and names the model."""
+    folder, out, _ = first_run
+    results = json.loads((out / "results.json").read_text())
+    estimate = results["estimates"][0]
+    assert set(estimate["total"]["attribution"]) == {"accelerator", "pruning", "combined"}
+    assert estimate["residency"]["pruned"]["policy"] == estimate["residency"]["dense"]["policy"]
+    assert results["dense_runs"][0]["arch"] == "eie"
+    sim = results["simulation"][0]
+    assert sim["arch"] == "eie" and sim["pruned"]["max_abs_latency_diff"] is not None
+    assert len(sim["dense"]["layers"]) == len(estimate["layers"])
+    summary = (out / "summary.md").read_text()
+    assert "Pruning on eie (dense vs pruned, same accelerator):" in summary
+    assert "Figures: analytical model; the event simulator is within" in summary
 
 
 def test_numbers_equal_the_estimate_api_on_the_exported_network(first_run):
@@ -81,9 +102,11 @@ def test_numbers_equal_the_estimate_api_on_the_exported_network(first_run):
     rows = {r["name"]: r for r in _csv(out / "results.csv")}
     total = rows["total"]
     assert float(total["energy_pj_pruned"]) == api["total"]["energy_pj"]
-    assert float(total["energy_pj_dense"]) == api["total"]["baseline"]["energy_pj"]
+    assert float(total["energy_pj_dense"]) == api["total"]["dense"]["energy_pj"]
+    assert float(total["energy_pj_baseline"]) == api["total"]["baseline"]["energy_pj"]
     assert float(total["latency_cycles_pruned"]) == api["total"]["latency_cycles"]
-    assert float(total["energy_x"]) == api["total"]["savings"]["energy_x"]
+    assert float(total["energy_x"]) == api["total"]["attribution"]["pruning"]["energy_x"]
+    assert float(total["combined_energy_x"]) == api["total"]["savings"]["energy_x"]
     assert int(total["weights_kept"]) == api["total"]["weight_nnz"]
     for layer in api["layers"]:
         assert float(rows[layer["name"]]["weight_bytes_stored"]) == layer["weight_bytes_stored"]

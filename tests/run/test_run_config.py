@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_embedded_default_is_han_lenet300_on_eie_vs_systolic():
     config, base = load_run_config(None)
     assert config.model == "lenet300" and config.pruning.schedule == "han2015_lenet300"
-    assert config.hardware.accelerators == ("arch_configs/eie.yaml",)
+    assert config.hardware.accelerators == ("arch_configs/eie.yaml", "arch_configs/systolic_ws.yaml")
+    assert config.hardware.simulate is True
     assert config.hardware.baseline == "arch_configs/systolic_ws.yaml"
     assert config.data.source == "embedded" and config.cache.enabled
     assert base == Path.cwd()
