@@ -5,7 +5,8 @@ import pytest
 
 from hwsim.errors import ConfigError
 from hwsim.types import LayerKind
-from hwsim.workload import LayerWorkload, Network, load_network, parse_network, save_network
+from hwsim.workload import (LayerWorkload, Network, load_network, parse_network, save_network,
+                            summarize_network)
 
 
 def _compacted_fc2() -> LayerWorkload:
@@ -81,3 +82,11 @@ def test_overrides_of_a_builtin_cannot_compact():
         parse_network({"base": "lenet300", "layers": [{"name": "fc1",
                                                        "original_out_channels": 300}]})
     assert err.value.problems[0].path == "layers.fc1.original_out_channels"
+
+
+def test_summary_counts_the_original_shape():
+    """``hwsim workload show``: 7,500 of 30,000 weights kept -> density 0.25, 4.0x."""
+    summary = summarize_network(Network("n", (_compacted_fc2(),)))
+    fc2 = summary.layers[0]
+    assert (fc2.weight_count, fc2.weight_nnz, fc2.macs_dense) == (30_000, 7_500, 30_000)
+    assert fc2.weight_density == 0.25 and summary.compression_x == 4.0
