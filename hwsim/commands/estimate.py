@@ -176,9 +176,16 @@ def _reasons(cmp: NetworkComparison) -> list[str]:
     for why, names in reasons.items():
         lines += _wrap(f"left out of the totals: {', '.join(names)}:")
         lines += _wrap(why, indent="  ")
-    notes = [(p.name, n) for p in cmp.pruned.layers for n in p.notes]
-    for name, note in notes:
-        lines += _wrap(f"{name}: {note}")
+    sides = [("pruned", cmp.pruned), ("dense", cmp.dense)]
+    if not cmp.same_accelerator:
+        sides.append((f"dense on {cmp.baseline.arch}", cmp.baseline))
+    notes: dict[str, list[str]] = {}
+    for side, net in sides:
+        for layer in net.layers:
+            for note in layer.notes:
+                notes.setdefault(note, []).append(f"{layer.name} ({side})")
+    for note, where in notes.items():
+        lines += _wrap(f"{', '.join(where)}: {note}")
     return lines
 
 

@@ -124,6 +124,18 @@ def _compulsory(layer: LayerWorkload, arch: Accelerator, sizes: LayerSizes, chai
     return total
 
 
+STREAMED_BROADCAST_NOTE = (
+    "weights streamed from DRAM through the weight SRAM: EIE has no such path (it keeps every "
+    "weight on chip), so this prices a hypothetical EIE; the simulator does not run it")
+
+
+def _streaming_note(arch: Accelerator, chains) -> tuple[str, ...]:
+    """The column broadcast (EIE) with weights not on chip: say the estimate is hypothetical."""
+    if arch.dataflow is Dataflow.COLUMN_BROADCAST and not chains[Operand.WEIGHTS].resident:
+        return (STREAMED_BROADCAST_NOTE,)
+    return ()
+
+
 def _unsupported(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerCost:
     try:
         weights = weight_memory(layer, arch)
@@ -197,4 +209,4 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
         model_load_dram_bytes=stored_bytes if (resident and w_dram) else 0.0,
         peak_activation_bytes=sizes.input_bytes + sizes.output_bytes,
         utilization=time.utilization, imbalance=time.imbalance,
-        notes=structured_notes(layer, arch))
+        notes=structured_notes(layer, arch) + _streaming_note(arch, chains))

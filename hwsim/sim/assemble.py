@@ -100,7 +100,7 @@ def _bottleneck(totals: RunTotals) -> str:
 def layer_cost(analytical: LayerCost, arch: Accelerator, totals: RunTotals,
                counters: DramCounters) -> LayerCost:
     """The simulator's :class:`LayerCost` (``model="simulator"``); shape facts (weights
-    storage, compulsory bytes, residency) are copied from the analytical record."""
+    storage, compulsory bytes, residency, notes) are copied from the analytical record."""
     traffic = dram_traffic(arch, counters) + onchip_traffic(arch, totals.onchip)
     c = arch.compute
     mac_pj = c.mac_energy_pj * totals.mac_energy_macs
@@ -122,4 +122,4 @@ def layer_cost(analytical: LayerCost, arch: Accelerator, totals: RunTotals,
         compulsory_dram_bytes=a.compulsory_dram_bytes, weights_on_chip=a.weights_on_chip,
         weights_fit_on_chip=a.weights_fit_on_chip, model_load_dram_bytes=a.model_load_dram_bytes,
         peak_activation_bytes=a.peak_activation_bytes, utilization=util,
-        imbalance=totals.imbalance)
+        imbalance=totals.imbalance, notes=a.notes)
