@@ -84,13 +84,14 @@ def evaluate_point(context: EvalContext, point: SweepPoint,
 
 
 def network_metrics(cost: NetworkCost) -> dict:
-    """The summary numbers of a NetworkCost kept in a row (totals over the supported layers;
-    units in every key; ``edp_pj_s`` = energy_pj x latency_s)."""
+    """The summary numbers of a NetworkCost kept in a row (totals over the supported layers,
+    which ``coverage`` names; units in every key; ``edp_pj_s`` = energy_pj x latency_s)."""
     total = cost.total
     unsupported = [f"{c.name}: {c.unsupported_reason}" for c in cost.layers if not c.supported]
     return {
         "status": "partial" if unsupported else "ok",
         "reason": "; ".join(unsupported) or None,
+        "coverage": cost.coverage.label(), "macs_covered_fraction": cost.coverage.macs_fraction,
         "energy_pj": total.energy_pj, "latency_cycles": total.latency_cycles,
         "latency_s": total.latency_s, "edp_pj_s": total.energy_pj * total.latency_s,
         "dram_bytes": total.dram_bytes, "weight_bytes_stored": total.weights.stored_bytes,
