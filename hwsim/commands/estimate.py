@@ -1,8 +1,8 @@
 """``hwsim estimate``: memory, energy and latency per layer, pruned vs dense, on one accelerator.
 
     hwsim estimate --arch FILE --workload NAME|FILE [--profile han2015] [--batch N]
-                   [--layer NAME] [--baseline-arch FILE] [--objective energy|latency|edp]
-                   [--residency streamed|network|per-layer]
+                   [--layer NAME] [--baseline-arch FILE] [--fallback-arch FILE]
+                   [--objective energy|latency|edp] [--residency streamed|network|per-layer]
                    [--format table|csv|json|md] [--output FILE]
 
 The dense network is the same network with every density 1 (no mask). The table leads with
@@ -46,7 +46,11 @@ def register(subparsers) -> None:
                     "accelerator (analytical model; see docs/cost_model.md).")
     add_arch_workload_arguments(p, "report one layer only")
     p.add_argument("--baseline-arch", metavar="FILE",
-                   help="run the dense baseline on this accelerator instead")
+                   help="also run the dense network on this accelerator, and attribute the "
+                        "savings to the change of accelerator and to pruning")
+    p.add_argument("--fallback-arch", metavar="FILE",
+                   help="run the layers --arch cannot run on this accelerator (overrides the "
+                        "file's fallback_arch), so the totals cover the whole network")
     p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
                    help="what the mapping search minimises (default energy)")
     add_residency_argument(p)
@@ -56,6 +60,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
+    if args.fallback_arch:
+        arch = replace(arch, fallback=load_arch(args.fallback_arch))
     base = load_arch(args.baseline_arch) if args.baseline_arch else None
     net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
     if args.layer:

@@ -27,7 +27,8 @@ SAVINGS_KEYS = (("energy_x", "energy_x"), ("latency_x", "latency_x"),
 class LayerRow:
     """One layer (or the total), dense vs pruned on the same accelerator.
 
-    Bytes, pJ, cycles and seconds; densities are non-zero fractions; ``*_x`` are dense /
+    ``weights_dense`` / ``macs_dense`` are the dense network's (a compacted layer's original
+    shape). Bytes, pJ, cycles and seconds; densities are non-zero fractions; ``*_x`` are dense /
     pruned (> 1 means pruning saves); ``latency_x`` is a ratio of seconds.
     ``weight_bytes_dense``: every weight at the accelerator's precision;
     ``weight_bytes_baseline``: the dense network as the accelerator stores it (its format;
@@ -171,13 +172,15 @@ def layer_row(row: dict, input_density: float | None = None,
     other = row.get("baseline") or {}
     savings = _part(row, "pruning") if row.get("attribution") else (row.get("savings") or {})
     accel, combined = _part(row, "accelerator"), _part(row, "combined")
-    count = int(row.get("weight_count", 0))
+    # the dense side's shape: a compacted layer's original weights and MACs
+    count = int(base.get("weight_count", row.get("weight_count", 0)))
     return LayerRow(
         name=row["name"], supported=bool(row.get("supported", True)),
         weights_dense=count, weights_kept=int(row.get("weight_nnz", 0)),
         weight_density=row.get("weight_nnz", 0) / count if count else 0.0,
         input_density=input_density,
-        macs_dense=row.get("macs_dense", 0), macs_effective=row.get("macs_effective", 0.0),
+        macs_dense=base.get("macs_dense", row.get("macs_dense", 0)),
+        macs_effective=row.get("macs_effective", 0.0),
         weight_bytes_dense=row.get("weight_bytes_dense", 0.0),
         weight_bytes_baseline=base.get("weight_bytes_stored", 0.0),
         weight_bytes_stored=row.get("weight_bytes_stored", 0.0),

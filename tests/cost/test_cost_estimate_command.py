@@ -85,6 +85,17 @@ def test_json_attributes_savings_to_pruning_and_to_the_accelerator(run):
     assert coverage["label"].startswith("partial: 3 of 8 layers")
 
 
+def test_a_fallback_accelerator_on_the_command_line_covers_the_whole_network(run):
+    code, out, _ = run("--arch", EIE, "--workload", "alexnet", "--profile", "han2015",
+                       "--fallback-arch", SYSTOLIC, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["total"]["coverage"]["complete"] is True
+    assert data["total"]["coverage"]["layers_on_fallback"][:2] == ["conv1", "conv2"]
+    assert data["layers"][0]["arch"] == "systolic_ws" and data["layers"][5]["arch"] == "eie"
+    assert "fallback accelerator systolic_ws" in data["layers"][0]["notes"][0]
+
+
 def test_a_costlier_change_reads_more_and_slower(run):
     """Pruned LeNet-300-100 on Eyeriss against the dense network on the systolic array
     costs more energy and time: the table says "x more energy" and "x slower", never

@@ -162,3 +162,28 @@ def test_report_of_a_non_results_file_exits_2(tmp_path, capsys):
     path.write_text("[]")
     assert main(["report", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "<root> must be a JSON object" in capsys.readouterr().err
+
+
+def test_a_structured_schedule_runs_the_compacted_network(tmp_path):
+    """The main job with structured pruning (L1 on fc1/fc2 neurons, export.compact) estimates
+    the compacted network: on the dense systolic array pruning now saves energy and time
+    (the masked network would show 1.00x), and the dense side keeps the original shapes."""
+    schedule = {"name": "tiny-structured", "train": {"epochs": 1, "batch_size": 32},
+                "retrain": {"epochs": 1},
+                "pruning": {"method": "l1_structured", "structure": "neurons",
+                            "layers": ["fc1", "fc2"], "iterations": [{"sparsity": 0.5}],
+                            "remove_dead_neurons": True},
+                "export": {"samples": 32, "compact": True}}
+    config = {**TINY, "name": "tiny-structured", "cache": {"dir": str(tmp_path / "cache")},
+              "pruning": {"schedule": schedule, "sensitivity": False},
+              "hardware": {"accelerators": ["arch_configs/systolic_ws.yaml"],
+                           "baseline": "arch_configs/systolic_ws.yaml", "simulate": False},
+              "report": {"figures": False}}
+    out = tmp_path / "report"
+    assert main(["run", str(_write(tmp_path, config)), "--out", str(out),
+                 "--no-progress"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    fc1 = results["estimates"][0]["layers"][0]
+    assert fc1["weight_count"] <= 784 * 150 and fc1["dense"]["weight_count"] == 784 * 300
+    pruning = results["estimates"][0]["total"]["attribution"]["pruning"]
+    assert pruning["energy_x"] > 1.5 and pruning["latency_x"] > 1.5
