@@ -39,7 +39,7 @@ from hwsim.formats.partition import rows_per_pe
 from hwsim.types import MemoryKind, Operand, ZeroHandling
 from hwsim.workload.layer import LayerWorkload
 
-DMA_CHUNK_BYTES = 2048  # one DRAM page per DMA request (the simulator's default chunk)
+DMA_CHUNK_BYTES = 2048  # one DRAM page per DMA request (SimOptions.dma_chunk_bytes defaults to it)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ import numpy as np
 from hwsim.cost.records import Imbalance
 
 EXACT_BINOMIAL_LIMIT = 4096
-BROADCASTS_PER_CYCLE = 1  # EIE's leading-non-zero detector: one activation per cycle
+# EIE's leading-non-zero detector: one activation per cycle (SimOptions' default too)
+BROADCASTS_PER_CYCLE = 1
 FIFO_EXPONENT = 1.75  # fitted to the simulator's FIFO study (module docstring)
 
 

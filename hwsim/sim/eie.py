@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwsim.arch.model import Accelerator, MemoryLevel
+from hwsim.cost.broadcast import rows_per_pass as analytical_rows_per_pass
 from hwsim.errors import UnsupportedLayerError
 from hwsim.sim.broadcast import BroadcastPlan
 from hwsim.sim.layout import allocate
@@ -64,15 +65,15 @@ def _per_pe_bytes(level: MemoryLevel, parts: int, sharing: int = 1) -> float:
 
 
 def rows_per_pass(layer: LayerWorkload, arch: Accelerator) -> int:
-    """Output rows a PE accumulates at once: its share of the innermost output level (split
-    between the operands it holds) / accumulator bytes; EIE: 256 B / 2 / 2 B = 64."""
+    """Output rows a PE accumulates at once (the analytical model's rule,
+    :func:`hwsim.cost.broadcast.rows_per_pass`; EIE: 256 B / 2 / 2 B = 64); a level too
+    small for one accumulator is an unsupported layer here."""
     level = _on_chip(arch, Operand.OUTPUTS)[-1]
     share = _per_pe_bytes(level, arch.compute.pe_count, len(level.operands))
-    rows = int(share // (arch.compute.accumulator_bits / 8))
-    if rows < 1:
+    if share < arch.compute.accumulator_bits / 8:
         raise UnsupportedLayerError(layer.name, f"memories.{level.name} holds no accumulator "
                                     f"per PE ({share:.0f} bytes per PE)")
-    return rows
+    return analytical_rows_per_pass(arch)
 
 
 def entry_bits(arch: Accelerator) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from hwsim.cost.broadcast import DMA_CHUNK_BYTES
+from hwsim.cost.imbalance import BROADCASTS_PER_CYCLE
 from hwsim.errors import ConfigError, Problem
 
 # DDR4-2400R (16-16-16) speed bin, JEDEC JESD79-4: tRP = tRCD = 13.32 ns. A row miss closes the
@@ -46,10 +48,10 @@ class SimOptions:
     unbounded_fifo: bool = False
     seed: int = 0
     trace: bool = False
-    dma_chunk_bytes: int = 2048
+    dma_chunk_bytes: int = DMA_CHUNK_BYTES
     port_quantum_cycles: int = 256
     row_miss_cycles: int | None = None
-    broadcasts_per_cycle: int = 1
+    broadcasts_per_cycle: int = BROADCASTS_PER_CYCLE
     max_tile_steps: int = 4096
 
     def __post_init__(self) -> None:
