@@ -230,10 +230,10 @@ def to_table(cmp: NetworkComparison) -> str:
     """Fixed-width table (<= 80 columns): per layer pruned vs dense on the same accelerator,
     then the totals attributed to pruning and to the accelerator, and their coverage."""
     p_net, d_net, b_net = cmp.pruned, cmp.dense, cmp.baseline
-    out = [f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs dense "
-           "on the same accelerator",
-           "E = energy; latency and DRAM bytes of the pruned run; on = weights kept on chip",
-           _ROW.format(*_HEAD), "-" * 79]
+    out = _wrap(f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs "
+                "dense on the same accelerator")
+    out += ["E = energy; latency and DRAM bytes of the pruned run; on = weights kept on chip",
+            _ROW.format(*_HEAD), "-" * 79]
     out += [_row(p, d, a) for p, d, a in zip(p_net.layers, d_net.layers,
                                              cmp.layer_attribution)]
     out.append("-" * 79)

@@ -62,9 +62,10 @@ def structured_applies(layer: LayerWorkload, arch: Accelerator) -> bool:
 
 def structured_notes(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]:
     """``("runs dense: 12 of 1,200 4-weight groups break the 2:4 pattern",)`` when the arch
-    has N:M support and ``layer`` is not N:M; ``()`` otherwise."""
+    has N:M support and ``layer`` is pruned but not N:M; ``()`` otherwise (a dense layer
+    running dense needs no remark)."""
     st = arch.sparsity.structured
-    if st is None:
+    if st is None or (not layer.has_mask and layer.effective_weight_density >= 1.0):
         return ()
     note = layer_n_m(layer, st).note(layer, st)
     return (note,) if note else ()
