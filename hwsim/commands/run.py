@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hwsim.commands import add_residency_argument
+
 
 def register(subparsers) -> None:
     """Add ``run`` (see the module docstring)."""
@@ -27,6 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument("--no-cache", action="store_true",
                         help="train again and do not store the trained models")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_residency_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -41,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if args.no_cache:
         config = config.model_validate({**config.model_dump(),
                                         "cache": CacheConfig(enabled=False).model_dump()})
+    if args.residency:
+        hardware = {**config.hardware.model_dump(), "residency": args.residency.replace("-", "_")}
+        config = config.model_validate({**config.model_dump(), "hardware": hardware})
     source = args.config or "<embedded default_run.yaml>"
     result = run_main_job(config, base, args.out, source, progress=not args.no_progress)
     sys.stderr.flush()

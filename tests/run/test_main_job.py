@@ -187,3 +187,21 @@ def test_a_structured_schedule_runs_the_compacted_network(tmp_path):
     assert fc1["weight_count"] <= 784 * 150 and fc1["dense"]["weight_count"] == 784 * 300
     pruning = results["estimates"][0]["total"]["attribution"]["pruning"]
     assert pruning["energy_x"] > 1.5 and pruning["latency_x"] > 1.5
+
+
+def test_residency_flag_overrides_every_file_for_both_networks(first_run):
+    """`hwsim run --residency streamed` (cached model): the dense and the pruned network
+    both stream their weights on every accelerator, and results.json says so."""
+    folder, _, _ = first_run
+    (folder / "streamed").mkdir()
+    config = _write(folder / "streamed", {**TINY, "cache": {"dir": str(folder / "cache")},
+                                          "report": {"figures": False},
+                                          "hardware": {**TINY["hardware"], "simulate": False}})
+    out = folder / "streamed" / "out"
+    assert main(["run", str(config), "--out", str(out), "--no-progress",
+                 "--residency", "streamed"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    estimate = results["estimates"][0]
+    assert {r["policy"] for r in estimate["residency"].values()} == {"streamed"}
+    assert all(not r["weights_on_chip"] for r in results["dense_runs"][0]["layers"])
+    assert results["run"]["config"]["hardware"]["residency"] == "streamed"
