@@ -98,6 +98,8 @@ def _prune(args, schedule, data, progress: bool) -> int:
           f"{final['compression_x']:.1f}x fewer")
     for op in result.summary["export"]["unsupported"]:
         print(f"not exported: {op['name']} ({op['type']}): {op['reason']}")
+    for line in n_m_lines(result.summary["export"].get("n_m") or {}):
+        print(line)
     print(f"wrote {result.summary_path}, {result.workload_path}, {result.checkpoint_path}")
     if result.compacted_workload_path is not None:
         layers = result.summary["compaction"]["layers"]
@@ -105,6 +107,16 @@ def _prune(args, schedule, data, progress: bool) -> int:
         print(f"compacted (pruned channels removed): {shapes}; wrote "
               f"{result.compacted_workload_path}")
     return 0
+
+
+def n_m_lines(checks: dict) -> list[str]:
+    """The export's N:M verification, one line per layer:
+    ``{"fc1": {"pattern": "2:4", "groups": 100000, "violating_groups": 0, ...}}`` ->
+    ``["N:M check fc1 (2:4): 0 of 100,000 groups break the pattern"]``."""
+    return [f"N:M check {name} ({c['pattern']}): {c['violating_groups']:,} of {c['groups']:,} "
+            f"groups break the pattern" + ("" if not c["violating_groups"] else
+                                           " (the layer runs dense on an N:M accelerator)")
+            for name, c in checks.items()]
 
 
 def _sensitivity(args, schedule, data, progress: bool) -> int:

@@ -121,3 +121,15 @@ def test_shipped_2_4_lenet5_schedule_end_to_end(tmp_path, small_data):
         assert cost.weights.metadata_bytes == pytest.approx(cost.weights.value_bytes / 8)
     assert pruned.total.energy_pj < dense.total.energy_pj
     assert pruned.total.latency_cycles < dense.total.latency_cycles
+
+
+def test_prune_command_prints_the_n_m_check_per_layer():
+    """`hwsim prune` prints the export's verification, not only a Python warning."""
+    from hwsim.commands.prune import n_m_lines
+    lines = n_m_lines({"conv2": {"pattern": "2:4", "groups": 6250, "violating_groups": 0,
+                                 "rows_violating": 0},
+                       "fc1": {"pattern": "2:4", "groups": 100000, "violating_groups": 12,
+                               "rows_violating": 3}})
+    assert lines[0] == "N:M check conv2 (2:4): 0 of 6,250 groups break the pattern"
+    assert lines[1].startswith("N:M check fc1 (2:4): 12 of 100,000 groups break the pattern")
+    assert "runs dense" in lines[1]
