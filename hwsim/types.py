@@ -74,11 +74,49 @@ class WorkDistribution(StrEnum):
 
 
 class LayerKind(StrEnum):
-    """Layer types hwsim models."""
+    """Layer types hwsim models.
+
+    ``conv2d``, ``linear`` and ``matmul`` multiply activations by stored weights on the MAC
+    array; ``act_matmul`` multiplies two activations (attention scores ``Q K^T`` and context
+    ``P V``): the same loop nest as ``matmul`` but operand B is produced at run time, so nothing
+    is stored and both operands move every inference; ``vector`` is an elementwise, reduction,
+    normalisation, activation, pooling or copy op run on a vector (SIMD) unit (no MACs, no
+    weights; elements in and out and ops per element, :class:`VectorOp`).
+    """
 
     CONV2D = "conv2d"
     LINEAR = "linear"
     MATMUL = "matmul"
+    ACT_MATMUL = "act_matmul"
+    VECTOR = "vector"
+
+    @property
+    def has_weights(self) -> bool:
+        """True for the kinds whose operand B is a stored weight tensor."""
+        return self in (LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.MATMUL)
+
+
+MAC_KINDS = (LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.MATMUL, LayerKind.ACT_MATMUL)
+
+
+class VectorOp(StrEnum):
+    """What a ``vector`` layer computes (its ops per output element are on the record).
+
+    ``elementwise``: add, mul, residual add, scaling (ops = 1 per output element per extra
+    operand); ``activation``: ReLU, GELU, SiLU, tanh...; ``softmax``; ``norm``: LayerNorm,
+    RMSNorm, BatchNorm, GroupNorm; ``reduction``: sum, mean, max over an axis; ``pool``: max /
+    average pooling; ``copy``: a layout change (transpose made contiguous, concat);
+    ``gather``: an embedding lookup (rows of a table copied out).
+    """
+
+    ELEMENTWISE = "elementwise"
+    ACTIVATION = "activation"
+    SOFTMAX = "softmax"
+    NORM = "norm"
+    REDUCTION = "reduction"
+    POOL = "pool"
+    COPY = "copy"
+    GATHER = "gather"
 
 
 class Residency(StrEnum):

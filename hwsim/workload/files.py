@@ -198,6 +198,9 @@ def _layer_to_dict(layer: LayerWorkload) -> dict:
     for key in ("original_in_channels", "original_out_channels"):
         if getattr(layer, key) is not None:
             data[key] = int(getattr(layer, key))
+    if layer.vector_op is not None:
+        data["vector_op"] = str(layer.vector_op)
+        data["ops_per_element"] = float(layer.ops_per_element)
     return data
 
 

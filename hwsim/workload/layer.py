@@ -11,6 +11,19 @@ One loop nest covers conv2d, linear and batched matmul::
   ``in_channels`` = heads x reduction dim, ``out_channels`` = heads x columns of B. The right-hand
   matrix B plays the role of the weights (it is exactly a grouped 1x1 conv).
 
+* act_matmul (activation x activation, e.g. attention scores ``Q K^T`` and context ``P V``):
+  the matmul loop nest, but operand B is an activation produced at run time: its density is
+  measured (``weight_density``), it is never stored (:attr:`stored_weight_count` is 0) and it
+  moves every inference. BERT-base scores at sequence 128: 12 heads, ``in_height`` = 128 rows
+  of Q, ``in_channels`` = 12 x 64, ``out_channels`` = 12 x 128 columns of K^T ->
+  128 x 12 x 64 x 128 = 12,582,912 MACs, 0 stored weights.
+* vector (elementwise, activation, softmax, norm, reduction, pool, copy, gather): no MACs and
+  no weights; ``in_channels`` = activation elements read per image (every operand, summed),
+  ``out_channels`` = elements written, ``ops_per_element`` = vector-unit ops per element
+  written, ``vector_op`` says which (:class:`hwsim.types.VectorOp`). A residual add of two
+  128 x 768 tensors is ``LayerWorkload("add", "vector", 196_608, 98_304,
+  vector_op="elementwise")``: 98,304 ops.
+
 The weight tensor's 2-D *matrix view* has one row per output channel (K rows) and
 ``C_g * R * S`` columns (the reduction); per-row / per-column nnz refer to that view.
 EIE's column broadcast sends one input per column.
@@ -28,7 +41,7 @@ from typing import Mapping
 import numpy as np
 
 from hwsim.errors import ConfigError, Problem
-from hwsim.types import LayerKind
+from hwsim.types import LayerKind, VectorOp
 
 LOOP_DIMS = ("N", "G", "K", "C", "P", "Q", "R", "S")
 
@@ -80,9 +93,13 @@ class LayerWorkload:
     effective_macs: int | None = None
     original_in_channels: int | None = None
     original_out_channels: int | None = None
+    vector_op: VectorOp | None = None
+    ops_per_element: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", LayerKind(self.kind))
+        if self.vector_op is not None:
+            object.__setattr__(self, "vector_op", VectorOp(self.vector_op))
         for name in ("kernel", "stride", "padding", "dilation"):
             object.__setattr__(self, name, _pair(getattr(self, name)))
         problems = list(_shape_problems(self))
@@ -127,8 +144,10 @@ class LayerWorkload:
 
     @cached_property
     def weight_shape(self) -> tuple[int, ...]:
-        """(K, C_g, R, S) for conv2d, (K, C_g) for linear and matmul."""
+        """(K, C_g, R, S) for conv2d, (K, C_g) for (act_)matmul and linear, (K, 0) for vector."""
         c_g = self.in_channels // self.groups
+        if self.kind is LayerKind.VECTOR:
+            return (self.out_channels, 0)
         if self.kind is LayerKind.CONV2D:
             return (self.out_channels, c_g, self.kernel[0], self.kernel[1])
         return (self.out_channels, c_g)
@@ -143,6 +162,19 @@ class LayerWorkload:
     def weight_count(self) -> int:
         """K * C_g * R * S; e.g. LeNet-5 conv2 (50 x 20 x 5 x 5) -> 25,000."""
         return math.prod(self.weight_shape)
+
+    @property
+    def stored_weight_count(self) -> int:
+        """Weights kept in memory: ``weight_count`` for conv2d/linear/matmul, 0 for act_matmul
+        (operand B is an activation) and vector layers."""
+        return self.weight_count if self.kind.has_weights else 0
+
+    @property
+    def vector_ops(self) -> float:
+        """Vector-unit ops: output elements x ``ops_per_element`` (0 for MAC layers)."""
+        if self.kind is not LayerKind.VECTOR:
+            return 0.0
+        return self.output_count * self.ops_per_element
 
     @property
     def input_count(self) -> int:
@@ -170,8 +202,8 @@ class LayerWorkload:
 
     @property
     def effective_weight_density(self) -> float:
-        """weight_nnz / weight_count (exact when a mask is given)."""
-        return self.weight_nnz / self.weight_count
+        """weight_nnz / weight_count (exact when a mask is given; 1.0 without weights)."""
+        return self.weight_nnz / self.weight_count if self.weight_count else 1.0
 
     @property
     def is_compacted(self) -> bool:
@@ -219,7 +251,8 @@ class LayerWorkload:
             self.name, self.kind, self.original_in_channels or self.in_channels,
             self.original_out_channels or self.out_channels, self.in_height,
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
-            self.batch, weight, inputs, outputs)
+            self.batch, weight, inputs, outputs, vector_op=self.vector_op,
+            ops_per_element=self.ops_per_element)
 
     def with_batch(self, batch: int) -> "LayerWorkload":
         """A copy for another batch size (exact effective MACs scale with the batch)."""
@@ -229,7 +262,7 @@ class LayerWorkload:
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             batch, self.weight_density, self.input_density, self.output_density,
             self.weight_mask, self.row_nnz, self.col_nnz, macs, self.original_in_channels,
-            self.original_out_channels)
+            self.original_out_channels, self.vector_op, self.ops_per_element)
 
 
 @dataclass(frozen=True)
@@ -286,6 +319,23 @@ def _shape_problems(layer: LayerWorkload):
     if layer.effective_macs is not None and layer.effective_macs < 0:
         yield Problem(f"{where}.effective_macs", "must be >= 0", layer.effective_macs)
     yield from _original_problems(layer)
+    yield from _vector_problems(layer)
+
+
+def _vector_problems(layer: LayerWorkload):
+    """vector_op is given exactly for vector layers; ops_per_element >= 0; no mask or
+    groups on a vector layer."""
+    is_vector = layer.kind is LayerKind.VECTOR
+    if is_vector and layer.vector_op is None:
+        yield Problem(f"{layer.name}.vector_op", "must be given for a vector layer (one of "
+                      + ", ".join(v.value for v in VectorOp) + ")", None)
+    if not is_vector and layer.vector_op is not None:
+        yield Problem(f"{layer.name}.vector_op", f"must be absent for a {layer.kind} layer",
+                      str(layer.vector_op))
+    if not layer.ops_per_element >= 0:
+        yield Problem(f"{layer.name}.ops_per_element", "must be >= 0", layer.ops_per_element)
+    if is_vector and layer.groups != 1:
+        yield Problem(f"{layer.name}.groups", "must be 1 for a vector layer", layer.groups)
 
 
 def _original_problems(layer: LayerWorkload):

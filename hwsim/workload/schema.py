@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from hwsim.config.problems import indexed, problem_from_error
 from hwsim.errors import Problem
-from hwsim.types import LayerKind
+from hwsim.types import LayerKind, VectorOp
 
 
 def _as_pair(value: Any) -> Any:
@@ -62,6 +62,8 @@ class LayerSpec(BaseModel):
 
     ``original_in_channels`` / ``original_out_channels``: the counts before structured pruning
     removed channels (a compacted layer); the dense baseline uses them. Absent: not compacted.
+    ``vector_op`` / ``ops_per_element``: a ``kind: vector`` layer's op and vector-unit ops per
+    output element (``in_channels`` / ``out_channels`` are then elements read / written).
     """
 
     model_config = _FROZEN
@@ -85,6 +87,8 @@ class LayerSpec(BaseModel):
     weight_mask: Optional[MaskSpec] = None
     original_in_channels: Optional[Size] = None
     original_out_channels: Optional[Size] = None
+    vector_op: Optional[VectorOp] = None
+    ops_per_element: Annotated[float, Field(ge=0.0)] = 1.0
 
 
 class LayerOverride(BaseModel):

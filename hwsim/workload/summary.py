@@ -72,11 +72,14 @@ def summarize_layer(layer: LayerWorkload) -> LayerSummary:
 
     A compacted layer counts the weights and dense MACs of its original shape, so the removed
     channels show in its weight density and compression (fc2 of LeNet-300 compacted to
-    150 x 50, dense inside: 7,500 of 30,000 weights, density 0.25, 4.0x).
+    150 x 50, dense inside: 7,500 of 30,000 weights, density 0.25, 4.0x). Act x act matmuls
+    and vector layers store no weights (0 weights, density 1.0).
     """
     dense = layer.with_densities() if layer.is_compacted else layer
-    return LayerSummary(layer.name, str(layer.kind), dense.weight_count, layer.weight_nnz,
-                        layer.weight_nnz / dense.weight_count, layer.input_density,
+    stored = dense.stored_weight_count
+    nnz = layer.weight_nnz if stored else 0
+    return LayerSummary(layer.name, str(layer.kind), stored, nnz,
+                        nnz / stored if stored else 1.0, layer.input_density,
                         layer.output_density, dense.macs_dense,
                         int(round(layer.expected_effective_macs())),
                         layer.effective_macs is not None)

@@ -106,7 +106,7 @@ def test_every_problem_at_once_with_path_and_value():
     assert "did you mean 'kernel'?" in problems["layers.a.kernal"].requirement
     assert problems["layers.b.in_channels"].value == -5
     assert problems["layers.c.kind"].value == "conv3d"
-    assert "conv2d, linear or matmul" in problems["layers.c.kind"].requirement
+    assert "conv2d, linear, matmul, act_matmul or vector" in problems["layers.c.kind"].requirement
     assert problems["layers.d.weight_density"].value == 1.5
     assert problems["layers.e.in_channels"].value == 6
     assert "divisible by groups=4" in problems["layers.e.in_channels"].requirement
