@@ -147,3 +147,33 @@ class Objective(StrEnum):
     ENERGY = "energy"
     LATENCY = "latency"
     EDP = "edp"
+
+
+class GpuPrecision(StrEnum):
+    """Arithmetic a GPU layer runs in (:mod:`hwsim.cost.gpu`); storage bits per value in
+    :data:`GPU_PRECISION_BITS` (TF32 is stored as FP32 and multiplied at TF32's rate)."""
+
+    FP32 = "fp32"
+    TF32 = "tf32"
+    FP16 = "fp16"
+    BF16 = "bf16"
+    FP8 = "fp8"
+    INT8 = "int8"
+
+
+GPU_PRECISION_BITS = {GpuPrecision.FP32: 32, GpuPrecision.TF32: 32, GpuPrecision.FP16: 16,
+                      GpuPrecision.BF16: 16, GpuPrecision.FP8: 8, GpuPrecision.INT8: 8}
+
+
+class GpuKernel(StrEnum):
+    """Kernels a GPU may run a (pruned) layer with (:mod:`hwsim.cost.gpu.kernels`).
+
+    ``dense``: cuBLAS-like GEMM, zeros stored and multiplied; ``semi_structured``: 2:4 values +
+    2-bit metadata at the sparse tensor-core rate; ``csr``: cuSPARSE-like SpMM on CUDA cores;
+    ``block_sparse``: tensor-core GEMM over the non-zero square blocks only.
+    """
+
+    DENSE = "dense"
+    SEMI_STRUCTURED = "semi_structured"
+    CSR = "csr"
+    BLOCK_SPARSE = "block_sparse"

@@ -19,6 +19,7 @@ from typing import Optional
 
 from hwsim.arch.model import (Accelerator, ComputeArray, EnergyEntry, FormatSpec, MemoryLevel,
                               SparsitySupport, StructuredSparsity, WeightSharing)
+from hwsim.arch.gpu import build_gpu
 from hwsim.config import tables
 from hwsim.config.loader import load_arch_config, parse_arch_config
 from hwsim.config.schema import (ArchConfig, ComputeConfig, DramConfig, FormatConfig,
@@ -92,7 +93,7 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
         sparsity=sparsity, energy_table=memory_rows + _compute_rows(compute, sparsity),
         technology_nm=cfg.technology_nm, residency=cfg.residency.policy,
         residency_source=cfg.residency.source,
-        source_file=source_file, meta=meta)
+        source_file=source_file, meta=meta, gpu=build_gpu(cfg.gpu, cfg.compute.clock_hz))
 
 
 class _Context:

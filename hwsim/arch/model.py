@@ -11,7 +11,10 @@ size_bytes=131072, instances=64, width_bits=64, read_energy_pj=..., ...)`` holds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:  # the GPU record imports nothing from here either way
+    from hwsim.arch.gpu import GpuSpec
 
 from hwsim.types import (Dataflow, MemoryKind, Operand, Residency, SparseFormat,
                          WorkDistribution, ZeroHandling)
@@ -180,6 +183,9 @@ class Accelerator:
     """Runs the layers this accelerator cannot (``fallback_arch`` in the YAML), so that a
     network total covers every layer; None: such layers are left out and totals say so."""
     meta: Mapping[str, str] = field(default_factory=dict, compare=False)
+    gpu: "GpuSpec | None" = None
+    """GPU roofline parameters (``gpu:`` in the YAML): layers are priced by
+    :mod:`hwsim.cost.gpu` instead of the mapping search; None for other accelerators."""
 
     @property
     def dram(self) -> MemoryLevel:

@@ -158,9 +158,15 @@ def times(x: float | None) -> str:
 
 
 # ---- table (80 columns) --------------------------------------------------------------------
-_ROW = "{:<10.10} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7} {:<11.11} {:>3}"
+_ROW = "{:<10.10} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7} {:<14.14} {:>3}"
 _HEAD = ("layer", "E pruned", "E dense", "E save", "latency", "lat x", "DRAM",
-         "bottleneck", "on")
+         "bound p|d", "on")
+
+
+def _bound(p, d) -> str:
+    """The pruned run's bottleneck, and the dense run's after a bar when it differs:
+    ``compute|dram``."""
+    return p.bottleneck if p.bottleneck == d.bottleneck else f"{p.bottleneck}|{d.bottleneck}"
 
 
 def _row(p, d, a) -> str:
@@ -171,7 +177,7 @@ def _row(p, d, a) -> str:
     s = a.pruning
     return _ROW.format(p.name, energy(p.energy_pj), energy(d.energy_pj), times(s.energy),
                        seconds(p.latency_s), times(s.latency), si(p.dram_bytes, "B"),
-                       p.bottleneck, "yes" if p.weights_on_chip else "no")
+                       _bound(p, d), "yes" if p.weights_on_chip else "no")
 
 
 def _reasons(cmp: NetworkComparison) -> list[str]:
@@ -232,7 +238,9 @@ def to_table(cmp: NetworkComparison) -> str:
     p_net, d_net, b_net = cmp.pruned, cmp.dense, cmp.baseline
     out = _wrap(f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs "
                 "dense on the same accelerator")
-    out += ["E = energy; latency and DRAM bytes of the pruned run; on = weights kept on chip",
+    out += _wrap("E = energy; latency and DRAM bytes of the pruned run; bound p|d = bottleneck "
+                 "of the pruned run (|dense run's, when it differs); on = weights kept on chip")
+    out += [
             _ROW.format(*_HEAD), "-" * 79]
     out += [_row(p, d, a) for p, d, a in zip(p_net.layers, d_net.layers,
                                              cmp.layer_attribution)]

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from hwsim.config import tables
 from hwsim.config.problems import NOTHING
+from hwsim.config.gpu_checks import gpu_problems
 from hwsim.config.schema import (ArchConfig, ComputeConfig, DramConfig, FormatConfig,
                                  LevelConfig, SparsityConfig)
 from hwsim.errors import ConfigError, Problem
@@ -44,12 +45,13 @@ class ConfigParts:
     vdd_v: Optional[float]
     energy_reference: Optional[str]
     base_dir: Optional[str] = None
+    gpu: Optional[object] = None
 
     @classmethod
     def from_config(cls, cfg: ArchConfig, base_dir: Optional[str] = None) -> "ConfigParts":
         levels = tuple((name, level, level.kind) for name, level in cfg.memories.items())
         return cls(levels, cfg.compute, cfg.sparsity, cfg.residency, cfg.technology_nm,
-                   cfg.vdd_v, cfg.energy_reference, base_dir)
+                   cfg.vdd_v, cfg.energy_reference, base_dir, cfg.gpu)
 
     @classmethod
     def from_raw(cls, data: dict, base_dir: Optional[str] = None,
@@ -68,7 +70,7 @@ class ConfigParts:
         part = {name: (_try(fields[name].annotation, data[name]) if name in data
                        else fields[name].get_default())
                 for name in ("compute", "sparsity", "residency", "technology_nm",
-                             "vdd_v", "energy_reference")}
+                             "vdd_v", "energy_reference", "gpu")}
         return cls(levels, base_dir=base_dir, **part)
 
     def valid_levels(self) -> list[tuple[str, object]]:
@@ -102,7 +104,7 @@ def semantic_problems(parts: ConfigParts) -> list[Problem]:
     """Every cross-field problem of a file (an empty list when it is consistent)."""
     rules = (dram_first, capacities_grow_outwards, operand_paths, level_fields, dram_fields,
              compute_fields, sparse_formats, structured_sparsity, weight_sharing,
-             technology_and_energy)
+             technology_and_energy, gpu_problems)
     return [problem for rule in rules for problem in rule(parts)]
 
 

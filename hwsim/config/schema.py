@@ -24,8 +24,8 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
                       field_validator, model_validator)
 
-from hwsim.types import (Dataflow, Operand, Residency, SparseFormat, WorkDistribution,
-                         ZeroHandling)
+from hwsim.types import (Dataflow, GpuKernel, GpuPrecision, Operand, Residency, SparseFormat,
+                         WorkDistribution, ZeroHandling)
 
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)\s*$")
@@ -198,6 +198,79 @@ class ResidencyConfig(_Section):
     source: str = ""
 
 
+Fraction = Annotated[float, Field(gt=0, le=1)]
+
+
+class GpuMathConfig(_Section):
+    """Peak math rate of one precision in tera operations per second, as NVIDIA's datasheets
+    count them (1 MAC = 2 operations; TFLOPS for floats, TOPS for int8): ``dense_tops`` and,
+    with 2:4 structured sparsity, ``sparse_tops`` (dense-equivalent operations, 2x dense; None:
+    no sparse path); ``mac_energy_pj`` per MAC at that precision. Example (H100 SXM FP16):
+    ``{dense_tops: 989.4, sparse_tops: 1978.9, mac_energy_pj: 0.205}``."""
+
+    dense_tops: PositiveFloat
+    sparse_tops: Optional[PositiveFloat] = None
+    mac_energy_pj: NonNegFloat
+    source: str = ""
+
+
+class GpuEfficiencyConfig(_Section):
+    """Fraction of each peak a real kernel attains (data, with ``source``): tensor-core math
+    of dense and 2:4 GEMMs, CUDA-core math of CSR SpMM, and the HBM, L2 and shared-memory
+    bandwidths."""
+
+    dense_math: Fraction
+    sparse_math: Fraction
+    simt_math: Fraction
+    hbm: Fraction
+    l2: Fraction
+    smem: Fraction
+    source: str = ""
+
+
+class GpuTileConfig(_Section):
+    """A GEMM tile ``m`` x ``n`` (output rows x columns): the threadblock tile sets how often
+    operands are re-read from L2, the warp tile how often from shared memory."""
+
+    m: PositiveInt
+    n: PositiveInt
+
+
+class GpuConfig(_Section):
+    """A GPU: layers run as GEMM kernels priced by a roofline (:mod:`hwsim.cost.gpu`).
+
+    ``precision`` picks the row of ``math`` (and must match ``compute.weight_bits`` /
+    ``activation_bits``); ``simt_tops`` are CUDA-core rates per precision (CSR kernels);
+    ``kernels`` are those the runtime may pick from (the fastest eligible one runs);
+    ``launch_overhead_us`` is added once per layer; ``l2_level`` / ``smem_level`` name the
+    memory levels playing L2 and shared memory; ``tdp_w`` is the board power limit.
+    """
+
+    sms: PositiveInt
+    precision: GpuPrecision
+    math: Annotated[dict[GpuPrecision, GpuMathConfig], Field(min_length=1)]
+    simt_tops: dict[GpuPrecision, PositiveFloat] = {}
+    efficiency: GpuEfficiencyConfig
+    launch_overhead_us: NonNegFloat
+    threadblock_tile: GpuTileConfig = GpuTileConfig(m=128, n=128)
+    warp_tile: GpuTileConfig = GpuTileConfig(m=64, n=64)
+    kernels: Annotated[tuple[GpuKernel, ...], Field(min_length=1)] = tuple(GpuKernel)
+    block_size: PositiveInt = 32
+    csr_index_bits: Bits = 32
+    csr_pointer_bits: Bits = 32
+    l2_level: str = "l2"
+    smem_level: str = "smem"
+    tdp_w: Optional[PositiveFloat] = None
+    source: str = ""
+
+    @field_validator("kernels")
+    @classmethod
+    def _check_kernels(cls, values: tuple) -> tuple:
+        if len(set(values)) != len(values):
+            raise ValueError("must not list a kernel twice")
+        return values
+
+
 class ArchConfig(_Section):
     """A whole accelerator file. ``memories`` run from DRAM (first) inwards."""
 
@@ -212,6 +285,7 @@ class ArchConfig(_Section):
     memories: Annotated[dict[str, LevelConfig], Field(min_length=1)]
     compute: ComputeConfig
     sparsity: SparsityConfig = SparsityConfig()
+    gpu: Optional[GpuConfig] = None
     meta: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from hwsim.cost import energy as en
 from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
 from hwsim.cost.dataflow import spatial_unrolling
+from hwsim.cost.gpu.layer import estimate_gpu_layer
 from hwsim.cost.nest import LoopBounds
 from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
 from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
@@ -168,6 +169,8 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     under the arch's residency policy, i.e. unless the policy is ``streamed``, when its stored
     weights fit the on-chip weight capacity; networks decide it in :mod:`hwsim.cost.residency`).
     """
+    if arch.gpu is not None:  # GPUs: a roofline over kernels instead of a mapping search
+        return estimate_gpu_layer(layer, arch, weights_resident=weights_resident)
     reason = unsupported_reason(layer, arch)
     if reason:
         return _unsupported(layer, arch, reason)

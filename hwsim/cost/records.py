@@ -116,6 +116,40 @@ class WeightMemory:
 
 
 @dataclass(frozen=True)
+class RooflinePoint:
+    """One layer on a GPU roofline (:mod:`hwsim.cost.gpu`): ``ops`` dense-equivalent operations
+    (2 x the layer's dense MACs, so a pruned kernel's saving shows as a higher rate), ``hbm_bytes``
+    moved, ``seconds`` taken, and the ceilings: ``peak_ops_per_s`` of the kernel's math unit
+    (dense-equivalent) and ``hbm_bytes_per_s``.
+
+    Example: 2 GOP over 1 GB in 1 ms -> intensity 2 op/byte, attained 2 TOP/s.
+    """
+
+    kernel: str
+    ops: float
+    hbm_bytes: float
+    seconds: float
+    peak_ops_per_s: float
+    hbm_bytes_per_s: float
+
+    @property
+    def intensity(self) -> float:
+        """Operations per HBM byte."""
+        return self.ops / self.hbm_bytes if self.hbm_bytes else float("inf")
+
+    @property
+    def attained_ops_per_s(self) -> float:
+        return self.ops / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {"kernel": self.kernel, "ops": self.ops, "hbm_bytes": self.hbm_bytes,
+                "seconds": self.seconds, "peak_ops_per_s": self.peak_ops_per_s,
+                "hbm_bytes_per_s": self.hbm_bytes_per_s,
+                "intensity_ops_per_byte": self.intensity,
+                "attained_ops_per_s": self.attained_ops_per_s}
+
+
+@dataclass(frozen=True)
 class LayerCost:
     """Cost of one layer on one accelerator (analytical model or simulator).
 
@@ -158,6 +192,8 @@ class LayerCost:
     notes: tuple[str, ...] = ()
     """Plain-language remarks on how the layer was modelled (e.g. "runs dense: 12 of 300
     4-weight groups break the 2:4 pattern"); shown in tables and JSON."""
+    roofline: RooflinePoint | None = None
+    """Where a GPU layer sits on its roofline (None for other accelerators)."""
 
     # ---- derived ---------------------------------------------------------------------------
     @property
@@ -226,6 +262,7 @@ class LayerCost:
             "mapping": self.mapping.to_dict() if self.mapping else None,
             "traffic": [t.to_dict() for t in self.traffic],
             "notes": list(self.notes),
+            "roofline": self.roofline.to_dict() if self.roofline else None,
         }
 
 

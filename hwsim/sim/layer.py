@@ -133,6 +133,10 @@ def _tiled(layer, arch, options, ana, paths, env, dram, trace):
     return totals, stats
 
 
+GPU_SIM_REASON = ("the simulator does not model GPUs (warps, caches, kernel scheduling); "
+                  "use the analytical GPU roofline: hwsim estimate")
+
+
 def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimOptions(),
              mapping: LayerMapping | None = None, *,
              weights_resident: bool | None = None) -> SimResult:
@@ -142,6 +146,8 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
     ``weights_resident``: the layer's residency decision (from
     :func:`hwsim.cost.residency.plan_residency` over its network; None: the layer alone under
     the arch's policy), passed to the analytical estimate so both models agree on it."""
+    if arch.gpu is not None:  # GPUs are priced by the roofline model only (docs/GPU.md)
+        raise UnsupportedLayerError(layer.name, GPU_SIM_REASON)
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
         arch = _at_fifo_depth(arch, options.resolve_fifo_depth(arch.sparsity.fifo_depth))
     ana = estimate_layer(layer, arch, weights_resident=weights_resident)
