@@ -53,8 +53,14 @@ def run_schedule(model: str | os.PathLike | nn.Module, schedule: str | os.PathLi
     ``dense_checkpoint``: start from these trained weights instead of dense training.
     ``on_dense`` is called with the dense baseline (``summary["dense"]``) and ``on_iteration``
     with each :class:`IterationRecord` as it completes (the CLI prints its table with them).
+    A schedule with a ``hardware:`` section runs :func:`pruning.hw_aware.run_hw_aware`.
     """
     started = time.perf_counter()
+    schedule = schedule if isinstance(schedule, ScheduleConfig) else load_schedule(schedule)
+    if schedule.hardware is not None:       # prune for an accelerator: pruning/hw_aware.py
+        from pruning.hw_aware import run_hw_aware
+        return run_hw_aware(model, schedule, data, out_dir, progress, dense_checkpoint,
+                            on_dense, on_iteration)
     run, out = _start(model, schedule, data, out_dir, progress)
     dense = run.dense_phase(dense_checkpoint, out / "dense.pt")
     if on_dense is not None:

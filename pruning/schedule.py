@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hwsim.config.problems import indexed, problems_from_validation_error
 from hwsim.errors import ConfigError, Problem
+from pruning.hw_config import HardwareAwareConfig
 
 SCHEDULE_PACKAGE = "pruning.schedules"
 DEFAULT_KEY = "default"
@@ -195,6 +196,7 @@ class ScheduleConfig(_Section):
     pruning: PruningConfig
     sensitivity: SensitivityConfig = SensitivityConfig()
     export: ExportConfig = ExportConfig()
+    hardware: Optional[HardwareAwareConfig] = None     # prune for an accelerator (hw_aware.py)
 
     @property
     def retrain_regularization(self) -> RegularizationConfig:
@@ -245,7 +247,10 @@ def parse_schedule(data: Any, source: str | None = None) -> ScheduleConfig:
 def schedule_problems(schedule: ScheduleConfig, source: str | None = None) -> list[Problem]:
     """Cross-field rules: one kind of steps, and the parameter each method reads."""
     pruning, problems = schedule.pruning, []
-    if bool(pruning.iterations) == (pruning.gradual is not None):
+    if schedule.hardware is not None:       # the hardware-aware search replaces the steps
+        problems += [Problem(f"hardware.{path}", rule, value, source)
+                     for path, rule, value in schedule.hardware.problems()]
+    elif bool(pruning.iterations) == (pruning.gradual is not None):
         problems.append(Problem("pruning", "must have exactly one of iterations and gradual",
                                 sorted(k for k in ("iterations", "gradual")
                                        if getattr(pruning, k)), source))

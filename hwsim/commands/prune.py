@@ -43,6 +43,16 @@ def register(subparsers) -> None:
                         help="torch CPU threads (default 1: these small models gain little "
                              "from more, and lose a lot on a shared machine)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    hardware = parser.add_argument_group(
+        "hardware-aware pruning", "prune where the energy and the latency are on an "
+        "accelerator (pruning/hw_aware.py); sets the schedule's hardware section")
+    hardware.add_argument("--target-arch", metavar="FILE",
+                          help="accelerator YAML whose estimated cost steers the pruning")
+    hardware.add_argument("--budget", metavar="METRIC=FRACTION",
+                          help="prune until energy or latency is at most FRACTION of dense, "
+                               "e.g. energy=0.3 (default without it: energy-aware ordering)")
+    hardware.add_argument("--sparsity", choices=("auto", "structured", "unstructured", "n_m"),
+                          help="kind of sparsity (default auto: what the target can use)")
     parser.set_defaults(func=run)
 
 
@@ -58,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     schedule = load_schedule(_schedule_name(args))
     if args.seed is not None:
         schedule = ScheduleConfig.model_validate(schedule.model_dump() | {"seed": args.seed})
+    if args.target_arch or args.budget or args.sparsity:
+        from pruning.hw_aware import with_hardware
+        schedule = with_hardware(schedule, args.target_arch, args.budget, args.sparsity)
     data = load_mnist(args.data_dir)
     progress = not args.no_progress and sys.stderr.isatty()
     if args.sensitivity:
@@ -101,6 +114,9 @@ def _prune(args, schedule, data, progress: bool) -> int:
     for line in n_m_lines(result.summary["export"].get("n_m") or {}):
         print(line)
     print(f"wrote {result.summary_path}, {result.workload_path}, {result.checkpoint_path}")
+    if "hardware_aware" in result.summary:
+        from pruning.hw_aware import describe_targets
+        print("\n".join(describe_targets(result.summary["hardware_aware"])))
     if result.compacted_workload_path is not None:
         layers = result.summary["compaction"]["layers"]
         shapes = " -> ".join(f"{c['name']} {c['in_after']}x{c['out_after']}" for c in layers)

@@ -66,13 +66,19 @@ class PruningConfig(_Section):
     of the weight histograms before / after pruning. ``threads``: torch CPU threads while
     training (1, as ``hwsim prune``: these small models gain little from more and lose a lot
     on a shared machine; results are reproducible per seed and thread count, so it is part of
-    the cache key).
+    the cache key). ``target_arch`` / ``budget`` / ``sparsity``: prune for an accelerator
+    (``hwsim prune --target-arch FILE --budget energy=0.2``; pruning/hw_aware.py): they set the
+    schedule's ``hardware`` section (``budget`` METRIC=FRACTION selects mode budget, else
+    energy_aware; ``sparsity`` auto | structured | unstructured | n_m).
     """
 
     schedule: Union[str, dict[str, Any]] = "han2015_lenet300"
     sensitivity: bool = True
     histogram_bins: int = Field(80, ge=2, le=1000)
     threads: int = Field(1, ge=1)
+    target_arch: Optional[str] = None
+    budget: Optional[str] = None
+    sparsity: Optional[str] = None
 
 
 class HardwareConfig(_Section):

@@ -54,6 +54,34 @@ class ScheduleSource:
 def resolve_schedule(config: RunConfig, base: Path, config_source: str | None) -> ScheduleSource:
     """Read the schedule mapping without importing torch: inline mapping, YAML file, or a
     shipped name (``pruning/schedules/<name>.yaml``, found without importing ``pruning``)."""
+    found = _schedule_as_written(config, base, config_source)
+    return ScheduleSource(_with_hardware(found.data, config, base, config_source), found.source)
+
+
+def _with_hardware(data: Any, config: RunConfig, base: Path, config_source: str | None) -> Any:
+    """The schedule with ``pruning.target_arch`` / ``budget`` / ``sparsity`` as its
+    ``hardware`` section (the accelerator file resolved like ``hardware.accelerators``)."""
+    pruning = config.pruning
+    if not isinstance(data, dict) or not (pruning.target_arch or pruning.budget
+                                          or pruning.sparsity):
+        return data
+    section = dict(data.get("hardware") or {})
+    if pruning.target_arch:
+        hit = find_file(pruning.target_arch, base, bare_folder="arch_configs")
+        if hit is None or not hit.is_file():
+            raise ConfigError([Problem("pruning.target_arch", "must be an accelerator YAML "
+                                       "file", pruning.target_arch, config_source)])
+        section["target_arch"] = str(hit)
+    if pruning.budget:
+        section.update(budget=pruning.budget, mode="budget")
+    section.setdefault("mode", "energy_aware")
+    if pruning.sparsity:
+        section["sparsity"] = pruning.sparsity
+    return {**data, "hardware": section}
+
+
+def _schedule_as_written(config: RunConfig, base: Path,
+                         config_source: str | None) -> ScheduleSource:
     value = config.pruning.schedule
     if isinstance(value, dict):
         return ScheduleSource(value, f"{config_source or '<config>'} (pruning.schedule)")
