@@ -23,6 +23,7 @@ import matplotlib
 import numpy as np
 
 from hwsim.report import figures as fg
+from hwsim.report import roofline as rl
 from hwsim.report.html import render_html
 from hwsim.report.markdown import render_markdown
 from hwsim.report.sections import headline, intro, report_sections, report_title
@@ -99,11 +100,20 @@ class PlannedFigure:
     bottom_in: float = 0.6
 
 
+def roofline_figures(results: dict, index: int, slug: str) -> list[PlannedFigure]:
+    """The GPU roofline of estimate ``index`` when its rows carry roofline records."""
+    dense = results.get("dense_runs") or [None] * len(results["estimates"])
+    data = rl.roofline_data(results["estimates"][index], dense[index])
+    if data is None:
+        return []
+    return [PlannedFigure(f"roofline-{slug}", partial(rl.plot_roofline, data=data), 7.5, 4.8)]
+
+
 def figure_plan(results: dict, tables: list[EstimateTable],
                 slugs: list[str]) -> list[PlannedFigure]:
     """Every figure the results support, in report order."""
     plan = []
-    for table, slug in zip(tables, slugs):
+    for index, (table, slug) in enumerate(zip(tables, slugs)):
         cap = _capacity(results, table.arch)
         wide = max(6.5, 1.6 * len(table.layers) + 3.5)
         plan += [
@@ -122,6 +132,7 @@ def figure_plan(results: dict, tables: list[EstimateTable],
             plan.append(PlannedFigure(f"attribution-{slug}",
                                       partial(fg.plot_attribution, table=table), wide + 2.6,
                                       3.8, right_in=2.9))
+        plan += roofline_figures(results, index, slug)
     pruning = results.get("pruning") or {}
     if (pruning.get("summary") or {}).get("iterations"):
         plan.append(PlannedFigure(

@@ -126,6 +126,8 @@ FIGURE_CAPTIONS = (
     ("latency", "Latency per layer, dense vs pruned on the same accelerator, with the "
                 "bottleneck"),
     ("storage", "Weight storage per layer: dense vs stored values and metadata"),
+    ("roofline", "GPU roofline: arithmetic intensity vs attained rate per layer, dense and "
+                 "pruned, under the HBM and tensor-core ceilings"),
 )
 
 
