@@ -205,12 +205,30 @@ def pruning_section(results: dict, figures: Sequence[str]) -> Section | None:
                      f"{it['accuracy_pruned_pct']:.2f}%", f"{it['test_accuracy_pct']:.2f}%"))
     blocks: list[Block] = [Table(headers, tuple(rows), "Prune -> retrain iterations "
                                  f"(test set: {dense.get('test_samples', '?')} images)")]
+    blocks += hardware_targets(summary.get("hardware_aware"))
     for name, caption in (("accuracy_vs_compression", "Accuracy vs compression"),
                           ("weight_histograms", "Weight distributions before / after pruning"),
                           ("sensitivity", "Per-layer sensitivity without retraining")):
         if name in figures:
             blocks.append(FigureRef(name, caption))
     return Section("Pruning", tuple(blocks))
+
+
+def hardware_targets(section: dict | None) -> list[Block]:
+    """Hardware-aware pruning (pruning/hw_aware.py): the per-layer targets chosen and why,
+    with each layer's share of the energy on the target before and after."""
+    if not section:
+        return []
+    estimate = section["estimate"]
+    rows = tuple((l["name"], l["kind"], f"{l['kept_rows']} of {l['dense_rows']}",
+                  f"{100 * l['kept_weight_fraction']:.1f}%",
+                  f"{100 * l['energy_share_before']:.1f}%", f"{100 * l['energy_share_after']:.1f}%",
+                  l["why"]) for l in section["layers"])
+    caption = (f"Per-layer targets for {section['arch']} ({section['mode']}): "
+               f"{section['stop_reason']}; energy {estimate['energy_fraction']:.3f} and latency "
+               f"{estimate['latency_fraction']:.3f} of dense on {section['arch']}")
+    return [Table(("layer", "kind", "rows kept", "weights kept", "energy share dense",
+                   "energy share pruned", "why"), rows, caption)]
 
 
 def simulation_section(results: dict) -> Section | None:

@@ -203,3 +203,18 @@ def test_run_config_target_arch_and_budget_become_the_schedule_hardware_section(
     with pytest.raises(ConfigError, match="pruning.target_arch"):
         resolve_schedule(parse_run_config({"pruning": {"target_arch": "nowhere.yaml"}}),
                          tmp_path, None)
+
+
+def test_report_lists_the_chosen_targets_and_energy_shares():
+    from hwsim.report.sections import hardware_targets
+
+    section = {"arch": "eyeriss", "mode": "budget", "stop_reason": "energy at 0.25 <= 0.3",
+               "estimate": {"energy_fraction": 0.25, "latency_fraction": 0.26},
+               "layers": [{"name": "fc1", "kind": "structured", "kept_rows": 12,
+                           "dense_rows": 50, "kept_weight_fraction": 0.24,
+                           "energy_share_before": 0.786, "energy_share_after": 0.744,
+                           "why": "best saving per accuracy lost in steps 1, 2 of 2"}]}
+    (table,) = hardware_targets(section)
+    assert table.rows[0][:6] == ("fc1", "structured", "12 of 50", "24.0%", "78.6%", "74.4%")
+    assert "energy 0.250 and latency 0.260" in table.caption
+    assert hardware_targets(None) == []
