@@ -93,7 +93,8 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
         sparsity=sparsity, energy_table=memory_rows + _compute_rows(compute, sparsity),
         technology_nm=cfg.technology_nm, residency=cfg.residency.policy,
         residency_source=cfg.residency.source,
-        source_file=source_file, meta=meta, gpu=build_gpu(cfg.gpu, cfg.compute.clock_hz))
+        source_file=source_file, meta=meta, gpu=build_gpu(cfg.gpu, cfg.compute.clock_hz),
+        row_stationary=cfg.row_stationary)
 
 
 class _Context:

@@ -186,6 +186,10 @@ class Accelerator:
     gpu: "GpuSpec | None" = None
     """GPU roofline parameters (``gpu:`` in the YAML): layers are priced by
     :mod:`hwsim.cost.gpu` instead of the mapping search; None for other accelerators."""
+    row_stationary: object = None
+    """Eyeriss row-stationary parameters (``row_stationary:`` in the YAML, a
+    :class:`hwsim.config.row_stationary.RowStationaryConfig`): conv layers are priced by
+    :mod:`hwsim.cost.row_stationary`; None for other accelerators."""
 
     @property
     def dram(self) -> MemoryLevel:

@@ -27,6 +27,7 @@ from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
                             add_residency_argument)
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
+from hwsim.config.mapping import load_mapping_file
 from hwsim.cost import EstimateOptions, compare_network
 from hwsim.cost.network import NetworkComparison
 from hwsim.cost.savings import Attribution, Coverage
@@ -53,6 +54,7 @@ def register(subparsers) -> None:
                         "file's fallback_arch), so the totals cover the whole network")
     p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
                    help="what the mapping search minimises (default energy)")
+    p.add_argument("--mapping", metavar="FILE", help="pin mappings or constrain the mapping search (YAML; or an estimate's JSON output): docs/cost_model.md, Mapping files")
     add_residency_argument(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
@@ -66,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
     if args.layer:
         net.layer(args.layer)  # ConfigError listing the layers when unknown
-    cmp = compare_network(net, arch, base, options=EstimateOptions(Objective(args.objective)),
+    mappings = load_mapping_file(args.mapping, arch) if args.mapping else None
+    cmp = compare_network(net, arch, base, options=EstimateOptions(Objective(args.objective),
+                                                                   mappings=mappings),
                           residency=args.residency)
     if args.layer:
         cmp = only_layer(cmp, args.layer)

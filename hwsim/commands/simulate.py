@@ -30,6 +30,7 @@ from hwsim.arch import load_arch
 from hwsim.cost.network import CORE_FIELDS
 from hwsim.cost.residency import plan_residency
 from hwsim.cost.totals import total_cost
+from hwsim.config.mapping import load_mapping_file
 from hwsim.sim import SimOptions, simulate, simulate_network
 from hwsim.sim.trace import trace_text
 from hwsim.workload import resolve_network
@@ -48,6 +49,7 @@ def register(subparsers) -> None:
                    help="seed of synthesised masks and non-zero inputs (default 0)")
     p.add_argument("--trace", metavar="FILE", help="write the event log (CSV or .json)")
     p.add_argument("--timeline", metavar="FILE", help="draw the event log (PNG, SVG, PDF)")
+    p.add_argument("--mapping", metavar="FILE", help="pin mappings or constrain the mapping search (YAML; or an estimate's JSON output): docs/cost_model.md, Mapping files")
     add_residency_argument(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
@@ -57,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
     options = SimOptions(fifo_depth=args.fifo_depth, seed=args.seed,
-                         trace=bool(args.trace or args.timeline))
+                         trace=bool(args.trace or args.timeline),
+                         mappings=load_mapping_file(args.mapping, arch) if args.mapping else None)
     plan = plan_residency(net.layers, arch, args.residency)
     if args.layer:
         layer = net.layer(args.layer)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hwsim.config.mapping import load_mapping_file
 from hwsim.errors import HwsimError
 from hwsim.sweep import EngineConfig, load_plan, run_sweep, write_outputs
 from hwsim.sweep.engines import ENGINES
+from hwsim.sweep.plan import with_mappings
 from hwsim.sweep.analysis import best_table_text
 from hwsim.sweep.store import RESULTS_FILE, read_rows
 
@@ -48,6 +50,9 @@ def register(subparsers) -> None:
                         help="best points listed per workload and objective (default 5)")
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--mapping", metavar="FILE",
+                        help="estimate every point with these pinned mappings / search "
+                             "constraints (docs/cost_model.md, Mapping files)")
     parser.add_argument("--dry-run", action="store_true",
                         help="validate the spec and print the plan; evaluate nothing")
     parser.set_defaults(func=run)
@@ -76,6 +81,8 @@ def engine_config(args: argparse.Namespace) -> EngineConfig:
 def run(args: argparse.Namespace) -> int:
     engine = engine_config(args)
     plan = load_plan(args.spec)
+    if args.mapping:
+        plan = with_mappings(plan, load_mapping_file(args.mapping))
     if args.dry_run:
         print(describe_plan(plan, args.out))
         return 0

@@ -24,6 +24,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
                       field_validator, model_validator)
 
+from hwsim.config.row_stationary import RowStationaryConfig
 from hwsim.types import (Dataflow, GpuKernel, GpuPrecision, Operand, Residency, SparseFormat,
                          WorkDistribution, ZeroHandling)
 
@@ -286,6 +287,7 @@ class ArchConfig(_Section):
     compute: ComputeConfig
     sparsity: SparsityConfig = SparsityConfig()
     gpu: Optional[GpuConfig] = None
+    row_stationary: Optional[RowStationaryConfig] = None
     meta: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
+from hwsim.cost import pinning as pin
+from hwsim.cost import row_stationary as rs
 from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
 from hwsim.cost.dataflow import spatial_unrolling
@@ -43,6 +45,9 @@ class EstimateOptions:
 
     objective: Objective = Objective.ENERGY
     double_buffering: bool = True
+    mappings: object = None
+    """A :class:`hwsim.config.mapping.MappingFile`: pinned mappings and search constraints
+    (``--mapping FILE``); None: the search alone."""
 
 
 def unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> str | None:
@@ -180,14 +185,19 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     fits = weights_fit(arch, stored_bytes)
     keeps = arch.residency is not Residency.STREAMED
     resident = (keeps and fits) if weights_resident is None else weights_resident
+    pins = pin.layer_pins(options, layer)
+    if not resident and rs.applies(layer, arch):
+        cost = rs.estimate_rs_layer(layer, arch, fits, pins)
+        if cost is not None:
+            return cost
     bounds = LoopBounds.of(layer)
-    spatial = spatial_unrolling(arch, bounds)
+    arch, spatial, pinned = pin.generic_setup(pins, arch, bounds, layer.name)
     chains = build_chains(arch, resident, spatial)
     time = compute_time(layer, arch, macs)
     mac_pj = en.mac_energy_pj(arch, macs.full, macs.gated)
     inp = SearchInputs(bounds, spatial, chains, sizes.obytes,
                        _resident_value_bytes(arch, sizes.weights), time.cycles,
-                       mac_pj, options.objective, options.double_buffering)
+                       mac_pj, options.objective, options.double_buffering, pinned)
     found = search_mapping(arch, inp)
     if not found.feasible:
         return _unsupported(layer, arch, found.problem)

@@ -24,6 +24,7 @@ from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost.dataflow import Spatial, inner_orders
 from hwsim.cost.nest import DIMS, REPRESENTATIVE_ORDERS, LoopBounds, Nest, build_nest
+from hwsim.cost.pinning import pinned_nest
 from hwsim.cost.records import LayerMapping, LevelTiling
 from hwsim.cost.traffic import Flows, burst_factor, operand_flows, tile_bytes
 from hwsim.types import Dataflow, Objective, Operand, SparseFormat
@@ -45,6 +46,9 @@ class SearchInputs:
     fixed_energy_pj: float
     objective: Objective = Objective.ENERGY
     double_buffering: bool = True
+    pinned: tuple | None = None
+    """From a mapping file (:func:`hwsim.cost.pinning.generic_setup`): (DRAM trips or None,
+    orders above the buffer, orders inside it); None: the full search."""
 
 
 @dataclass(frozen=True)
@@ -297,8 +301,13 @@ def search_mapping(arch: Accelerator, inp: SearchInputs) -> SearchResult:
     Every tiling is evaluated (the cached :func:`full_nest`); infeasible ones never win
     (their score is +inf) and are not counted in ``candidates``."""
     broadcast = arch.dataflow is Dataflow.COLUMN_BROADCAST
-    nest = full_nest(inp.bounds, inp.spatial.slots, inner_orders(arch),
-                     tuple(REPRESENTATIVE_ORDERS), broadcast)
+    if inp.pinned is not None and inp.pinned[0] is not None:
+        nest = pinned_nest(inp.bounds, inp.spatial.factors, *inp.pinned)
+    elif inp.pinned is not None:
+        nest = full_nest(inp.bounds, inp.spatial.slots, inp.pinned[2], inp.pinned[1], broadcast)
+    else:
+        nest = full_nest(inp.bounds, inp.spatial.slots, inner_orders(arch),
+                         tuple(REPRESENTATIVE_ORDERS), broadcast)
     ok, message = _fits(nest, inp)
     size = nest.shape[2]
     keep = np.asarray(ok).reshape(-1)

@@ -21,7 +21,8 @@ from typing import Iterable
 import simpy
 
 from hwsim.arch.model import Accelerator
-from hwsim.cost.layer import estimate_layer
+from hwsim.cost.layer import EstimateOptions, estimate_layer
+from hwsim.cost.pinning import layer_pins
 from hwsim.cost.records import Imbalance, LayerCost, LayerMapping
 from hwsim.cost.residency import plan_residency
 from hwsim.errors import UnsupportedLayerError
@@ -34,6 +35,7 @@ from hwsim.sim.eie import onchip_bytes, setup_broadcast
 from hwsim.sim.options import SimOptions
 from hwsim.sim.ports import Ports
 from hwsim.sim.records import Comparison, SimResult, SimStats
+from hwsim.sim import row_stationary as rs_sim
 from hwsim.sim.routes import routes
 from hwsim.sim.tiled import run_tiled
 from hwsim.sim.trace import TraceRecorder
@@ -150,7 +152,8 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
         raise UnsupportedLayerError(layer.name, GPU_SIM_REASON)
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
         arch = _at_fifo_depth(arch, options.resolve_fifo_depth(arch.sparsity.fifo_depth))
-    ana = estimate_layer(layer, arch, weights_resident=weights_resident)
+    ana = estimate_layer(layer, arch, weights_resident=weights_resident,
+                         options=EstimateOptions(mappings=options.mappings))
     if not ana.supported:
         raise UnsupportedLayerError(layer.name, ana.unsupported_reason or "unsupported")
     if mapping is not None:
@@ -162,11 +165,17 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
     started = time.perf_counter()
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
         totals, stats = _broadcast(layer, arch, options, ana, paths, env, dram, trace)
+    elif rs_sim.is_row_stationary(ana):
+        totals, stats = rs_sim.run_row_stationary(layer, arch, ana, env, dram, trace,
+                                                  layer_pins(EstimateOptions(
+                                                      mappings=options.mappings), layer))
     else:
         totals, stats = _tiled(layer, arch, options, ana, paths, env, dram, trace)
     wall = time.perf_counter() - started
     stats = _finish(stats, dram, wall)
     cost = layer_cost(ana, arch, totals, dram.counters)
+    if rs_sim.is_row_stationary(ana):
+        cost = rs_sim.with_noc(cost, ana)
     return SimResult(cost, ana, stats, compare(cost, ana, stats), trace.events())
 
 

@@ -53,6 +53,9 @@ class SimOptions:
     row_miss_cycles: int | None = None
     broadcasts_per_cycle: int = BROADCASTS_PER_CYCLE
     max_tile_steps: int = 4096
+    mappings: object = None
+    """A :class:`hwsim.config.mapping.MappingFile` (``--mapping``): the analytical estimate
+    the simulator runs and compares with uses its pinned mappings and constraints."""
 
     def __post_init__(self) -> None:
         problems = []

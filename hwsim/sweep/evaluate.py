@@ -38,10 +38,12 @@ class EvalContext:
     base_path: str
     base_dir: str
     networks: dict[str, Network]
+    mappings: object = None
 
     @classmethod
     def of(cls, plan: SweepPlan) -> "EvalContext":
-        return cls(plan.base_data, plan.base_path, plan.base_dir, plan.networks)
+        return cls(plan.base_data, plan.base_path, plan.base_dir, plan.networks,
+                   plan.mappings)
 
 
 def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint]) -> list[dict]:
@@ -74,7 +76,8 @@ def evaluate_point(context: EvalContext, point: SweepPoint,
     try:
         if isinstance(arch, Exception):
             raise arch
-        options = EstimateOptions(objective=Objective(point.objective))
+        options = EstimateOptions(objective=Objective(point.objective),
+                                  mappings=context.mappings)
         cost = estimate_network(context.networks[point.workload], arch, options=options)
     except HwsimError as exc:
         return {**row, "status": "invalid", "reason": str(exc)}

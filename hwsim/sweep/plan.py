@@ -81,6 +81,9 @@ class SweepPlan:
     objective: str
     points: tuple[SweepPoint, ...]
     duplicates_dropped: int = 0
+    mappings: Any = None
+    """A :class:`hwsim.config.mapping.MappingFile` (``hwsim sweep --mapping``) every point
+    is estimated under; see :func:`with_mappings`."""
 
     @property
     def base_dir(self) -> str:
@@ -216,6 +219,17 @@ def _point(combo: tuple, workload: ResolvedWorkload, default_objective: Objectiv
              "workload": workload.entry.identity(), "objective": objective,
              "base": base_digest, "network": workload.digest, "hwsim": __version__}
     return SweepPoint(_digest(ident)[:20], combo, workload.label, objective)
+
+
+def with_mappings(plan: SweepPlan, mappings) -> SweepPlan:
+    """``plan`` with every point estimated under the mapping file ``mappings``; the points'
+    ids include the file's content, so results computed without it (or with another) are not
+    reused."""
+    digest = _digest({"mappings": mappings.config.model_dump(mode="json")})
+    points = tuple(SweepPoint(_digest({"point": p.id, "mappings": digest})[:20], p.overrides,
+                              p.workload, p.objective) for p in plan.points)
+    return SweepPlan(**{**{f.name: getattr(plan, f.name) for f in fields(plan)},
+                        "points": points, "mappings": mappings})
 
 
 def canonical_json(value: Any) -> str:

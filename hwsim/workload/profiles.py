@@ -1,6 +1,8 @@
 """Published sparsity profiles: per-layer densities applied to a built-in network's shapes.
 
-The only profile is ``han2015`` (Han et al. 2015, "Learning both Weights and Connections",
+Two profiles: ``dense_act`` (dense weights; the activation zeros of the trained dense AlexNet
+as the Eyeriss chip measured them, JSSC 2017 Table V, ``hwsim/data/dense_act.json``) and
+``han2015`` (Han et al. 2015, "Learning both Weights and Connections",
 Tables 2-5), kept as data in ``hwsim/data/han2015.json`` with its sources. The tables give, per
 layer, the percentage of weights kept and of non-zero activations of the layer's OUTPUT; the
 paper's FLOP column follows FLOP%(i) ~= Weights%(i) x Act%(i-1), with 100 % for the input image.
@@ -26,7 +28,7 @@ from hwsim.workload.builtin import canonical_network_name
 from hwsim.workload.layer import Network
 
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-_PROFILE_FILES = {"han2015": "han2015.json"}
+_PROFILE_FILES = {"han2015": "han2015.json", "dense_act": "dense_act.json"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class LayerDensities:
 
 
 def list_profiles() -> tuple[str, ...]:
-    """Names of the built-in sparsity profiles, e.g. ``("han2015",)``."""
+    """Names of the built-in sparsity profiles, e.g. ``("han2015", "dense_act")``."""
     return tuple(_PROFILE_FILES)
 
 

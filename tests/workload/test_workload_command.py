@@ -87,7 +87,7 @@ def test_list(run):
     (("workload", "show", "resnet18", "--profile", "han2015"),
      "profile han2015 has data for (lenet300, lenet5, alexnet, vgg16). Got 'resnet18' instead."),
     (("workload", "show", "alexnet", "--profile", "nope"),
-     "profile must be one of han2015. Got 'nope' instead."),
+     "profile must be one of han2015, dense_act. Got 'nope' instead."),
     (("workload", "show", "missing.yaml"), "No such file or directory: missing.yaml"),
 ])
 def test_errors_exit_2(run, argv, message):
