@@ -33,6 +33,8 @@ Notation (per group): M filters, C channels, R x S filter, E x F output, U strid
    with the fewest DRAM bytes wins.
 5. **Choice.** Among the feasible (e, p, q, n, r, t), the fewest cycles (the chip keeps the
    array busy: 88 % active PEs on AlexNet), then the least on-chip energy within 1 %.
+   DRAM transfers overlap the passes except the first block's inputs (pipeline fill) and the
+   last block's outputs (drain): latency = max(compute + fill + drain, DRAM bytes / bandwidth).
 6. **Sparsity.** A zero ifmap gates the MAC, the filter read and the psum update (energy, not
    cycles). Feature maps cross the DRAM interface run-length coded when that is smaller
    (decided per layer: a dense input image is sent raw).
@@ -389,6 +391,16 @@ def _search(shape: RsShape, arch: Accelerator, dens: float, enc_in: float,
     return None
 
 
+def rs_blocks(shape: RsShape, m: RsMapping) -> tuple[int, int, int]:
+    """(GLB blocks, image/row/column blocks, ifmap loads): ifmaps load once per
+    image/row/column block when resident, else with every block. AlexNet conv1 under the
+    module example's block (n_g 1, m_b 32, e_b 7, f_b 55, resident): 4 x 8 = 32 outer blocks x
+    3 filter blocks = 96 blocks, 32 ifmap loads."""
+    outer = shape.g * _cdiv(shape.n, m.n_g) * _cdiv(shape.e, m.e_b) * _cdiv(shape.f, m.f_b)
+    blocks = outer * _cdiv(shape.m, m.m_b)
+    return blocks, outer, (outer if m.ifmap_resident else blocks)
+
+
 def rs_cycles(shape: RsShape, m: RsMapping, prm: RsParameters) -> int:
     """Compute cycles of mapping ``m``: passes x (MACs + psums added from the PE below, which
     use the same adder, + the filter load unless it overlaps). Module example: 288 x (9,680 +
@@ -480,8 +492,12 @@ def estimate_rs_layer(layer: LayerWorkload, arch: Accelerator, fits: bool = Fals
                      ("psum_spad", Operand.OUTPUTS)):
         rows.append(_traffic_row(prm.spads[op], op, *counts[name], word))
     dram_bytes = (w_in + ifm + out) * word
-    dram_cycles = dram_bytes / dram.total_bandwidth_bytes_per_cycle
-    latency = max(compute, dram_cycles)
+    bw = dram.total_bandwidth_bytes_per_cycle
+    dram_cycles = dram_bytes / bw
+    blocks, outer, loads = rs_blocks(shape, m)
+    fill = (ifm / loads + w_in / blocks) * word / bw
+    drain = out / blocks * word / bw
+    latency = max(compute + fill + drain, dram_cycles)
     mac_pj = en.mac_energy_pj(arch, macs.full, macs.gated)
     noc_pj = float(counts["noc"] * prm.noc_pj_per_word)
     leak = float(en.leakage_energy_pj(arch, latency))
@@ -505,7 +521,7 @@ def estimate_rs_layer(layer: LayerWorkload, arch: Accelerator, fits: bool = Fals
         energy_by_operand=pairs_from(oper), latency_cycles=float(latency),
         compute_cycles=float(compute),
         transfer_cycles=(("dram", float(dram_cycles)),),
-        bottleneck="compute" if compute >= dram_cycles else "dram",
+        bottleneck="compute" if compute + fill + drain >= dram_cycles else "dram",
         clock_hz=arch.compute.clock_hz, mapping=_mapping_record(shape, m),
         compulsory_dram_bytes=(layer.weight_count + layer.input_count
                                + layer.output_count) * word,

@@ -55,15 +55,13 @@ def block_plan(layer: LayerWorkload, arch: Accelerator, ana: LayerCost, pins=Non
     m = rs.plan(layer, arch, pins)
     shape = rs.RsShape.of(layer)
     prm = rs.rs_parameters(arch)
-    outer = shape.g * -(-shape.n // m.n_g) * -(-shape.e // m.e_b) * -(-shape.f // m.f_b)
-    blocks = outer * -(-shape.m // m.m_b)
+    blocks, outer, loads = rs.rs_blocks(shape, m)
     dram = {t.operand: t.read_bytes + t.write_bytes for t in ana.traffic
             if t.kind is MemoryKind.DRAM}
     glb_words = sum(t.read_bytes + t.write_bytes for t in ana.traffic
                     if t.level == prm.glb.name and t.operand is not Operand.WEIGHTS) / prm.word_bytes
     glb_cycles = glb_words / (IFMAP_PSUM_BANKS * GLB_WORDS_PER_BANK_CYCLE) / blocks
     compute = ana.compute_cycles / blocks
-    loads = outer if m.ifmap_resident else blocks
     return (blocks, outer, loads, dram.get(Operand.INPUTS, 0.0), dram.get(Operand.WEIGHTS, 0.0),
             dram.get(Operand.OUTPUTS, 0.0), compute, glb_cycles)
 
