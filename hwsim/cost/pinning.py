@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from hwsim.arch.model import Accelerator
-from hwsim.cost.nest import DIMS, LoopBounds, Nest, build_nest
+from hwsim.cost.nest import LoopBounds, Nest, build_nest
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import Operand
 
@@ -112,8 +112,8 @@ def rs_from_pin(pins, shape, cols: int):
                      f, resident)
 
 
-__all__ = ["DIMS", "bypassed", "constrained_orders", "generic_pin", "layer_pins",
-           "pinned_nest", "rs_from_pin"]
+__all__ = ["bypassed", "constrained_orders", "generic_pin", "layer_pins",
+           "pinned_nest", "rs_from_pin", "generic_setup"]
 
 
 def generic_setup(pins, arch: Accelerator, bounds: LoopBounds, layer_name: str):
