@@ -32,7 +32,8 @@ SENSITIVITY = (("row_stationary.filter_words_per_cycle", (2, 4, 8)),
                ("row_stationary.filter_load_overlaps_compute", (False, True)),
                ("row_stationary.glb_filter_bytes", ("4 KiB", "8 KiB")),
                ("row_stationary.glb_ifmap_psum_bytes", ("64 KiB", "100 KiB")),
-               ("row_stationary.noc_energy_pj_per_bit", (0.0, 0.1321, 0.2642)))
+               ("row_stationary.noc_energy_pj_per_bit", (0.0, 0.1321, 0.2642)),
+               ("memories.dram.bandwidth_gb_per_s", (0.24, 0.48, 0.96)))
 
 
 def _arch(overrides=None):
