@@ -81,17 +81,17 @@ class Result:
 
 
 def default_shapes() -> list[Shape]:
-    """AlexNet/VGG-16 fc6-fc8 and a ResNet-50 3x3 conv from hwsim's built-in networks, and the
-    Llama-2-7B MLP GEMMs."""
+    """AlexNet/VGG-16 fc6-fc8 from hwsim's built-in networks, a ResNet-50 3x3 conv and the
+    Llama-2-7B MLP GEMMs (shapes given here)."""
     from hwsim.workload import builtin_network
     out = []
-    for net, names in (("alexnet", ("fc6", "fc7", "fc8")), ("vgg16", ("fc6", "fc7", "fc8")),
-                       ("resnet50", ("layer3.1.conv2",))):
+    for net in ("alexnet", "vgg16"):
         for layer in builtin_network(net).layers:
-            if layer.name in names:
+            if layer.name in ("fc6", "fc7", "fc8"):
                 out.append(Shape(net, layer.name, str(layer.kind), layer.in_channels,
-                                 layer.out_channels, layer.in_height, layer.kernel[0],
-                                 layer.padding[0]))
+                                 layer.out_channels))
+    # ResNet-50 conv4_x 3x3 conv (He et al. 2016, Table 1: 3x3, 256 channels at 14x14)
+    out.append(Shape("resnet50", "layer3.1.conv2", "conv2d", 256, 256, 14, 3, 1))
     out += [Shape("llama2_7b", "mlp.up", "linear", 4096, 11008),
             Shape("llama2_7b", "mlp.down", "linear", 11008, 4096)]
     return out

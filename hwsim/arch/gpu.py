@@ -90,3 +90,26 @@ def build_gpu(cfg, clock_hz: float) -> GpuSpec | None:
         block_size=cfg.block_size, csr_index_bits=cfg.csr_index_bits,
         csr_pointer_bits=cfg.csr_pointer_bits, l2_level=cfg.l2_level,
         smem_level=cfg.smem_level, tdp_w=cfg.tdp_w, source=cfg.source)
+
+
+def describe_gpu(gpu: GpuSpec, clock_hz: float) -> str:
+    """Text block of ``hwsim arch show``: rates back in TOPS, efficiencies, launch, kernels.
+
+    Example line: ``math fp16: dense 989.4 TOPS, 2:4 1979 TOPS, CUDA cores 133.8 TOPS``.
+    """
+    def tops(macs):
+        return "-" if macs is None else f"{macs * 2 * clock_hz / 1e12:.4g} TOPS"
+    eff = gpu.efficiency
+    return "\n".join([
+        f"gpu ({gpu.sms} SMs, roofline model, docs/GPU.md):",
+        f"  math {gpu.precision}: dense {tops(gpu.dense_macs_per_cycle)}, 2:4 "
+        f"{tops(gpu.sparse_macs_per_cycle)}, CUDA cores {tops(gpu.simt_macs_per_cycle)}; "
+        f"MAC {gpu.mac_energy_pj:g} pJ",
+        f"  efficiency: dense math {eff.dense_math:g}, 2:4 math {eff.sparse_math:g}, CUDA "
+        f"cores {eff.simt_math:g}, HBM {eff.hbm:g}, L2 {eff.l2:g}, shared memory {eff.smem:g}",
+        f"  launch {gpu.launch_cycles / clock_hz * 1e6:g} us; tiles threadblock "
+        f"{gpu.threadblock_tile[0]}x{gpu.threadblock_tile[1]}, warp "
+        f"{gpu.warp_tile[0]}x{gpu.warp_tile[1]}; kernels "
+        f"{', '.join(str(k) for k in gpu.kernels)}; L2 {gpu.l2_level}, shared memory "
+        f"{gpu.smem_level}" + (f"; TDP {gpu.tdp_w:g} W" if gpu.tdp_w else ""),
+        ""])

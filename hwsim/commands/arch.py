@@ -15,6 +15,7 @@ import json
 import sys
 
 from hwsim.arch import Accelerator, load_arch
+from hwsim.arch.gpu import describe_gpu
 from hwsim.config import tables
 from hwsim.errors import ConfigError
 
@@ -92,7 +93,8 @@ def human_bytes(size: float) -> str:
 
 def format_text(arch: Accelerator) -> str:
     """The human-readable report of ``hwsim arch show``."""
-    parts = [_header(arch), _memories(arch), _compute(arch), _sparsity(arch),
+    gpu = [describe_gpu(arch.gpu, arch.compute.clock_hz)] if arch.gpu else []
+    parts = [_header(arch), _memories(arch), _compute(arch), _sparsity(arch), *gpu,
              _energy_table(arch), _reference_models(arch)]
     return "\n".join(parts)
 

@@ -96,3 +96,10 @@ def test_gpu_files_as_published(name, sms, fp16_tflops, hbm_gb_s, l2_mib):
                                                                         rel=1e-3)
     assert arch.dram.bandwidth_bytes_per_cycle * clock == pytest.approx(hbm_gb_s * 1e9)
     assert arch.level("l2").size_bytes == l2_mib * 2 ** 20
+
+
+def test_arch_show_prints_the_gpu_section():
+    from hwsim.commands.arch import format_text
+    text = format_text(load_arch(ROOT / "arch_configs" / "h100_sxm.yaml"))
+    assert "math fp16: dense 989.4 TOPS, 2:4 1979 TOPS, CUDA cores 133.8 TOPS" in text
+    assert "launch 4 us" in text and "TDP 700 W" in text

@@ -148,3 +148,22 @@ def test_the_simulator_reports_gpu_layers_unsupported():
 def test_kernels_the_file_does_not_list_are_not_run():
     only_dense = replace(TINY, gpu=replace(TINY.gpu, kernels=(GpuKernel.DENSE,)))
     assert estimate_layer(fc(density=0.05), only_dense).weights.format == "dense"
+
+
+@pytest.mark.parametrize("batch, expect", [
+    ("1", {"fc6": "dram", "fc7": "launch|dram", "conv4_2": "launch|compute"}),
+    ("64", {"fc6": "dram", "conv4_2": "compute", "conv1_1": "dram"})])
+def test_done_when_vgg16_han2015_on_h100_per_layer_bottlenecks(capsys, batch, expect):
+    """Issue 13's done-when command, at batch 1 and 64: the pruned|dense bottleneck column
+    follows the roofline (HBM-bound FC layers, compute-bound convs at batch 64, launch-bound
+    small kernels at batch 1)."""
+    from hwsim import cli
+    arch = str(ROOT / "arch_configs" / "h100_sxm.yaml")
+    code = cli.main(["estimate", "--arch", arch, "--workload", "vgg16", "--profile", "han2015",
+                     "--baseline-arch", arch, "--batch", batch])
+    out = capsys.readouterr().out
+    assert code == 0
+    table = [line.split() for line in out.splitlines() if line.split()
+             and line.split()[0] in expect and line.split()[1].endswith("J")]
+    rows = {cells[0]: cells[-2] for cells in table}
+    assert rows == expect

@@ -44,8 +44,8 @@ def estimate_gpu_layer(layer: LayerWorkload, arch: Accelerator, *,
                          macs_dense=layer.macs_dense, weight_count=layer.weight_count,
                          weight_nnz=layer.weight_nnz, clock_hz=arch.compute.clock_hz)
     from_hbm = not weights_resident
-    priced = [(kernel_work(layer, arch, k), None) for k in eligible_kernels(layer, arch)]
-    priced = [(w, roofline(w, arch, from_hbm)) for w, _ in priced]
+    works = [kernel_work(layer, arch, k) for k in eligible_kernels(layer, arch)]
+    priced = [(w, roofline(w, arch, from_hbm)) for w in works]
     work, line = min(priced, key=lambda p: p[1].latency_cycles)
     return _cost(layer, arch, work, line, from_hbm, _notes(layer, arch, work, priced))
 
