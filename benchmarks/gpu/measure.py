@@ -20,8 +20,9 @@ Cases: AlexNet and VGG-16 fc6-fc8, ResNet-50 layer3.1.conv2 (3x3, 256 ch, 14x14)
 MLP up (4096 -> 11008) and down (11008 -> 4096); variants ``dense``, ``pruned_dense`` (50 %
 magnitude mask, kept dense), ``csr`` (``torch.sparse_csr`` weights at ``--csr-density``, default
 0.5 and 0.1), ``semi_structured`` (2:4, ``torch.sparse.to_sparse_semi_structured``); dtypes
-fp16, bf16, fp32; batches 1, 16, 64, 256. Convolutions run as ``F.conv2d`` when dense and as
-their im2col GEMM (unfold outside the timed region) when CSR or 2:4.
+fp16, bf16, fp32 (TF32 switched off, so fp32 runs on CUDA cores); batches 1, 16, 64, 256.
+Convolutions run as ``F.conv2d`` when dense and as their im2col GEMM (unfold outside the timed
+region) when CSR or 2:4.
 """
 from __future__ import annotations
 
@@ -307,6 +308,9 @@ def main(argv=None) -> dict:
     want = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(want)
     cpu = device.type == "cpu"
+    # fp32 means FP32 (CUDA cores), not TF32: cuDNN convs would otherwise use TF32 by default
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     shapes = default_shapes()
     if args.layers:
         shapes = [s for s in shapes if f"{s.network}.{s.layer}" in args.layers]
@@ -330,6 +334,7 @@ def main(argv=None) -> dict:
     doc = {"schema": SCHEMA, "cpu_fallback": cpu, **environment(device),
            "energy": {"available": energy.available, "reason": energy.reason,
                       "idle_w": energy.idle_w, "min_seconds": args.energy_seconds},
+           "tf32": {"matmul": False, "cudnn": False},
            "timing": {"warmup": args.warmup, "reps": args.reps, "statistic": "median",
                       "l2_flush_bytes": 0 if cpu else args.flush_mib * 2 ** 20,
                       "timer": "perf_counter" if cpu else "cuda events"},
