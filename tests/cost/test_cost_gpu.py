@@ -167,3 +167,12 @@ def test_done_when_vgg16_han2015_on_h100_per_layer_bottlenecks(capsys, batch, ex
              and line.split()[0] in expect and line.split()[1].endswith("J")]
     rows = {cells[0]: cells[-2] for cells in table}
     assert rows == expect
+
+
+def test_power_above_tdp_is_noted():
+    """80 mJ in 100 us at 1 GHz (100,000 cycles) = 800 W > 700 W; 7 mJ = 70 W is not noted."""
+    from hwsim.cost.gpu.layer import power_note
+    hot = replace(TINY, gpu=replace(TINY.gpu, tdp_w=700.0))
+    assert "800 W exceeds the 700 W TDP" in power_note(hot, 80e9, 100_000)[0]
+    assert power_note(hot, 7e9, 100_000) == ()
+    assert power_note(TINY, 80e9, 100_000) == ()  # no tdp_w given

@@ -107,9 +107,22 @@ def _point(layer, arch, work, line: Roofline, from_hbm) -> RooflinePoint:
                          arch.dram.total_bandwidth_bytes_per_cycle * clock)
 
 
+def power_note(arch: Accelerator, energy_pj: float, latency_cycles: float) -> tuple[str, ...]:
+    """A remark when the modelled power (energy / time, idle excluded) exceeds the board's
+    ``tdp_w``: e.g. 80 mJ in 100 us = 800 W > 700 W, the GPU would throttle its clock."""
+    tdp = arch.gpu.tdp_w
+    seconds = latency_cycles / arch.compute.clock_hz
+    watts = energy_pj * 1e-12 / seconds if seconds else 0.0
+    if tdp is None or watts <= tdp:
+        return ()
+    return (f"modelled power {watts:.0f} W exceeds the {tdp:.0f} W TDP: the GPU would lower "
+            "its clock, so this latency is optimistic",)
+
+
 def _cost(layer, arch, work: KernelWork, line: Roofline, from_hbm, notes) -> LayerCost:
     traffic = _traffic(arch, work, from_hbm)
     comp, oper = _energy(arch, work, traffic, line.latency_cycles)
+    notes = notes + power_note(arch, sum(comp.values()), line.latency_cycles)
     l2_size = arch.level(arch.gpu.l2_level).total_size_bytes
     dense_bytes = layer.weight_count * arch.gpu.value_bits / 8
     weights = WeightMemory(dense_bytes, work.weight_bytes, work.weight_metadata_bytes,
