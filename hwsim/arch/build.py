@@ -90,11 +90,20 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
             "energy_scale_factor": f"{scale:.6g}", **cfg.meta}
     return Accelerator(
         name=cfg.name, memories=memories, compute=compute, dataflow=cfg.dataflow,
+        **_vector_fields(cfg, table, scale),
         sparsity=sparsity, energy_table=memory_rows + _compute_rows(compute, sparsity),
         technology_nm=cfg.technology_nm, residency=cfg.residency.policy,
         residency_source=cfg.residency.source,
         source_file=source_file, meta=meta, gpu=build_gpu(cfg.gpu, cfg.compute.clock_hz),
         row_stationary=cfg.row_stationary)
+
+
+
+def _vector_fields(cfg: ArchConfig, table, scale: float) -> dict:
+    """``vector`` and ``runs`` of the Accelerator (:mod:`hwsim.arch.vector`)."""
+    from hwsim.arch.vector import build_vector_unit
+    vector, runs = build_vector_unit(cfg, table, scale)
+    return {"vector": vector, "runs": runs}
 
 
 class _Context:

@@ -175,6 +175,10 @@ class Accelerator:
     dataflow: Dataflow
     sparsity: SparsitySupport = SparsitySupport()
     energy_table: tuple[EnergyEntry, ...] = ()
+    vector: "VectorUnit | None" = None
+    """The vector (SIMD) unit running ``vector`` layers (:mod:`hwsim.arch.vector`); None: none."""
+    runs: tuple = ()
+    """Layer kinds the MAC array runs (``compute.runs``; empty: the dataflow's default)."""
     technology_nm: float = 45.0
     residency: Residency = Residency.STREAMED
     residency_source: str = ""

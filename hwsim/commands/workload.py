@@ -1,4 +1,4 @@
-"""``hwsim workload list|show|export``: the built-in networks and what a workload contains.
+"""``hwsim workload list|show|export|import``: built-in networks, what a workload contains.
 
 ``hwsim workload show alexnet --profile han2015`` prints, per layer and in total, the weight
 count, the kept (non-zero) weights, the three densities and the dense and effective MACs, and
@@ -42,6 +42,12 @@ def register(subparsers) -> None:
     export.add_argument("-o", "--output", required=True,
                         help="file to write (.yaml, .yml or .json)")
     export.set_defaults(func=run_export)
+    onnx_in = sub.add_parser("import", help="read an ONNX model (weights' zeros as densities)")
+    onnx_in.add_argument("model", metavar="MODEL.onnx", help="ONNX file, e.g. from "
+                         "torch.onnx.export")
+    onnx_in.add_argument("-o", "--output", help="workload file to write (.yaml, .yml, .json)")
+    onnx_in.add_argument("--name", help="network name (default: the file's stem)")
+    onnx_in.set_defaults(func=run_import)
 
 
 def _add_network_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +67,20 @@ def run_export(args: argparse.Namespace) -> int:
     network = resolve_network(args.network, profile=args.profile, batch=args.batch)
     path = save_network(network, args.output)
     print(f"wrote {path} ({len(network.layers)} layers)")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import an ONNX model, say how its nodes were modelled, write it with ``-o``."""
+    from hwsim.workload.onnx_import import import_onnx
+    result = import_onnx(args.model, args.name)
+    roles = ", ".join(f"{n} {role}" for role, n in result.roles)
+    print(f"{args.model}: {len(result.network.layers)} layers ({roles})")
+    for node, op, reason in result.unsupported:
+        print(f"  not modelled: {node} ({op}): {reason}")
+    if args.output:
+        path = save_network(result.network, args.output)
+        print(f"wrote {path}")
     return 0
 
 

@@ -59,6 +59,10 @@ IndexBits = Annotated[int, Field(ge=1, le=32)]
 Operands = Annotated[tuple[Operand, ...], Field(min_length=1)]
 
 
+from hwsim.config.vector import VectorUnitConfig, check_mac_kinds  # noqa: E402
+from hwsim.types import LayerKind  # noqa: E402
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -129,7 +133,8 @@ LevelConfig = Annotated[Union[DramConfig, OnChipLevelConfig], Field(discriminato
 
 class ComputeConfig(_Section):
     """The MAC array. ``mac_energy_pj`` defaults to the reference table at the arithmetic
-    precision: mult(max(weight_bits, activation_bits)) + add(accumulator_bits)."""
+    precision: mult(max(weight_bits, activation_bits)) + add(accumulator_bits). ``runs``: the
+    layer kinds it runs (default by dataflow, :mod:`hwsim.config.vector`)."""
 
     pe_count: PositiveInt
     array_rows: PositiveInt
@@ -142,7 +147,10 @@ class ComputeConfig(_Section):
     number_format: Literal["int", "float"] = "int"
     mac_energy_pj: Optional[NonNegFloat] = None
     gated_mac_energy_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    runs: Optional[tuple[LayerKind, ...]] = None
     source: str = ""
+
+    _check_runs = field_validator("runs")(check_mac_kinds)
 
 
 class FormatConfig(_Section):
@@ -277,6 +285,7 @@ class ArchConfig(_Section):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
+    vector: Optional[VectorUnitConfig] = None
     technology_nm: PositiveFloat = 45.0
     vdd_v: Optional[PositiveFloat] = None
     energy_reference: str = "horowitz_45nm"

@@ -23,6 +23,7 @@ from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost import pinning as pin
 from hwsim.cost import row_stationary as rs
+from hwsim.cost import vector as vec
 from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
 from hwsim.cost.dataflow import spatial_unrolling
@@ -56,6 +57,9 @@ def unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> str | None:
     Column broadcast (EIE) runs matrix-vector layers only, as published (Han et al. 2016,
     Sec. I: fully connected layers); a conv2d layer would need an im2col lowering.
     """
+    kind_reason = vec.kind_unsupported_reason(layer, arch)
+    if kind_reason and layer.kind is not LayerKind.CONV2D:
+        return kind_reason
     if arch.dataflow is Dataflow.COLUMN_BROADCAST and layer.kind is LayerKind.CONV2D:
         return ("column_broadcast (EIE) runs fully connected / matmul layers only (Han et al. "
                 "2016); conv2d needs an im2col lowering")
@@ -173,7 +177,18 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     ``weights_resident``: keep the weights on chip across inferences (None: the layer alone
     under the arch's residency policy, i.e. unless the policy is ``streamed``, when its stored
     weights fit the on-chip weight capacity; networks decide it in :mod:`hwsim.cost.residency`).
+    Vector layers run on the vector unit (:mod:`hwsim.cost.vector`); an act x act matmul is
+    priced with operand B on the weight path, never resident, and reported with no stored
+    weights.
     """
+    if layer.kind is LayerKind.VECTOR or layer.kind is LayerKind.ACT_MATMUL:
+        reason = vec.kind_unsupported_reason(layer, arch)
+        if reason:
+            return vec.unsupported_cost(layer, arch, reason)
+        if layer.kind is LayerKind.VECTOR:
+            return vec.estimate_vector(layer, arch)
+        return vec.without_stored_weights(estimate_layer(
+            vec.as_weighted_matmul(layer), arch, options=options, weights_resident=False))
     if arch.gpu is not None:  # GPUs: a roofline over kernels instead of a mapping search
         return estimate_gpu_layer(layer, arch, weights_resident=weights_resident)
     reason = unsupported_reason(layer, arch)

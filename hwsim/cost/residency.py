@@ -29,7 +29,7 @@ from typing import Sequence
 from hwsim.arch.model import Accelerator
 from hwsim.cost.layer import unsupported_reason, weight_capacity_bytes
 from hwsim.cost.operands import layer_weight_storage
-from hwsim.types import Residency
+from hwsim.types import LayerKind, Residency
 from hwsim.workload.layer import LayerWorkload
 
 
@@ -70,6 +70,12 @@ def plan_residency(layers: Sequence[LayerWorkload], arch: Accelerator,
         if unsupported_reason(layer, arch):
             flags.append(False)
             reasons.append("not run on this accelerator")
+            continue
+        if not layer.kind.has_weights:
+            flags.append(False)
+            reasons.append("no stored weights (" + ("vector op" if layer.kind is
+                           LayerKind.VECTOR else "act x act matmul: operand B is an activation")
+                           + ")")
             continue
         stored = layer_weight_storage(layer, arch).total_bits / 8
         total += stored

@@ -39,7 +39,8 @@ from hwsim.sim import row_stationary as rs_sim
 from hwsim.sim.routes import routes
 from hwsim.sim.tiled import run_tiled
 from hwsim.sim.trace import TraceRecorder
-from hwsim.types import Dataflow, MemoryKind, Residency
+from hwsim.sim.vector import simulate_act_matmul, simulate_vector
+from hwsim.types import Dataflow, LayerKind, MemoryKind, Residency
 from hwsim.workload.layer import LayerWorkload
 
 
@@ -150,6 +151,10 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
     the arch's policy), passed to the analytical estimate so both models agree on it."""
     if arch.gpu is not None:  # GPUs are priced by the roofline model only (docs/GPU.md)
         raise UnsupportedLayerError(layer.name, GPU_SIM_REASON)
+    if layer.kind is LayerKind.VECTOR:  # the vector unit (hwsim.sim.vector)
+        return simulate_vector(layer, arch, options)
+    if layer.kind is LayerKind.ACT_MATMUL:  # the matmul with B streamed, no stored weights
+        return simulate_act_matmul(layer, arch, options, simulate)
     if arch.dataflow is Dataflow.COLUMN_BROADCAST:
         arch = _at_fifo_depth(arch, options.resolve_fifo_depth(arch.sparsity.fifo_depth))
     ana = estimate_layer(layer, arch, weights_resident=weights_resident,

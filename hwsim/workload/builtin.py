@@ -22,6 +22,8 @@ from typing import Sequence
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import LayerKind
 from hwsim.workload.layer import LayerWorkload, Network
+from hwsim.workload.zoo import (bert_base_layers, mobilenet_v2_ops, resnet50_ops,
+                                vit_b16_layers)
 
 _Shape = tuple[int, int, int]
 
@@ -72,10 +74,27 @@ _BUILTINS: dict[str, tuple[_Shape, tuple, str]] = {
               "VGG-16 (Simonyan & Zisserman 2015, configuration D)"),
     "resnet18": ((3, 224, 224), _resnet18_ops(),
                  "ResNet-18 (He et al. 2016; torchvision layer names)"),
+    "resnet50": ((3, 224, 224), resnet50_ops(),
+                 "ResNet-50 v1.5 (He et al. 2016; torchvision layer names), 4.09 G MACs"),
+    "mobilenet_v2": ((3, 224, 224), mobilenet_v2_ops(),
+                     "MobileNetV2 1.0 (Sandler et al. 2018), depthwise convs, ~300 M MACs"),
+}
+
+# Built-ins listing every op (vector ops, act x act matmuls): name -> (builder(param, batch),
+# default parameter or None, description). ``bert_base:384`` sets the sequence length.
+_LAYER_BUILTINS = {
+    "bert_base": (lambda seq, batch: bert_base_layers(seq, batch), 128,
+                  "BERT-base encoder (Devlin et al. 2019), sequence length parameter "
+                  "(bert_base:L, default 128): 11.2 G MACs at 128, attention and vector ops"),
+    "vit_b16": (lambda _, batch: vit_b16_layers(batch), None,
+                "ViT-B/16 at 224 x 224 (Dosovitskiy et al. 2021): 17.6 G MACs, attention and "
+                "vector ops"),
 }
 
 _ALIASES = {"lenet-300-100": "lenet300", "lenet-5": "lenet5", "vgg-16": "vgg16",
-            "resnet-18": "resnet18"}
+            "resnet-18": "resnet18", "resnet-50": "resnet50", "mobilenet-v2": "mobilenet_v2",
+            "mobilenetv2": "mobilenet_v2", "bert-base": "bert_base", "vit-b16": "vit_b16",
+            "vit-b-16": "vit_b16"}
 
 
 def canonical_network_name(name: str) -> str | None:
@@ -83,19 +102,22 @@ def canonical_network_name(name: str) -> str | None:
 
     Example: ``canonical_network_name("LeNet-300-100") == "lenet300"``.
     """
-    key = name.strip().lower().replace("_", "-")
+    key = name.strip().lower().partition(":")[0].replace("_", "-")
     key = _ALIASES.get(key, key)
-    return key if key in _BUILTINS else None
+    return key if key in _BUILTINS or key in _LAYER_BUILTINS else None
 
 
 def list_builtin_networks() -> tuple[str, ...]:
     """Canonical names of the built-in networks, e.g. ``("lenet300", "lenet5", ...)``."""
-    return tuple(_BUILTINS)
+    return (*_BUILTINS, *_LAYER_BUILTINS)
 
 
 def builtin_description(name: str) -> str:
     """One line describing a built-in network and where its shapes come from."""
-    return _BUILTINS[_require_builtin(name)][2]
+    canonical = _require_builtin(name)
+    if canonical in _LAYER_BUILTINS:
+        return _LAYER_BUILTINS[canonical][2]
+    return _BUILTINS[canonical][2]
 
 
 def builtin_aliases(name: str) -> tuple[str, ...]:
@@ -113,8 +135,24 @@ def builtin_network(name: str, batch: int = 1) -> Network:
     canonical = _require_builtin(name)
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ConfigError([Problem("batch", "must be an integer >= 1", batch)])
+    if canonical in _LAYER_BUILTINS:
+        return _layer_builtin(canonical, name, batch)
     shape, ops, _ = _BUILTINS[canonical]
     return Network(canonical, build_layers(shape, ops, batch))
+
+
+def _layer_builtin(canonical: str, name: str, batch: int) -> Network:
+    """A built-in from :data:`_LAYER_BUILTINS`; ``name:value`` sets its parameter."""
+    build, default, _ = _LAYER_BUILTINS[canonical]
+    text = name.partition(":")[2].strip()
+    if text and default is None:
+        raise ConfigError([Problem("network", f"must be {canonical} without a parameter", name)])
+    if not text:
+        return Network(canonical, build(default, batch))
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError([Problem("network", f"must be {canonical}:L with a sequence length "
+                                   "L >= 1 (e.g. bert_base:384)", name)])
+    return Network(f"{canonical}:{int(text)}", build(int(text), batch))
 
 
 def build_layers(input_shape: _Shape, ops: Sequence[tuple], batch: int = 1

@@ -44,12 +44,16 @@ def resolve_network(name_or_path: str | os.PathLike, profile: str | None = None,
                     batch: int | None = None) -> Network:
     """A built-in network (by name or alias) or a workload file, then ``profile`` and ``batch``.
 
-    A string ending in .yaml/.yml/.json, an existing path or a ``PathLike`` is read as a file;
-    anything else must be a built-in name (a :class:`ConfigError` lists them). ``profile``
+    A string ending in .yaml/.yml/.json, an existing path or a ``PathLike`` is read as a file
+    (``.onnx``: imported with :func:`hwsim.workload.onnx_import.import_onnx`); anything else
+    must be a built-in name (a :class:`ConfigError` lists them). ``profile``
     replaces the densities (dropping exact data); ``batch`` rescales every layer.
     Example: ``resolve_network("lenet-300-100", batch=4).layers[0].macs_dense == 4 * 235_200``.
     """
-    if _is_file_reference(name_or_path):
+    if str(name_or_path).lower().endswith(".onnx"):
+        from hwsim.workload.onnx_import import import_onnx
+        network = import_onnx(name_or_path).network
+    elif _is_file_reference(name_or_path):
         network = load_network(name_or_path)
     else:
         network = _builtin_or_file_error(str(name_or_path))

@@ -85,7 +85,8 @@ def test_totals(name, weights, macs):
 
 
 def test_names_aliases_and_batch():
-    assert list_builtin_networks() == ("lenet300", "lenet5", "alexnet", "vgg16", "resnet18")
+    assert list_builtin_networks() == ("lenet300", "lenet5", "alexnet", "vgg16", "resnet18",
+                                       "resnet50", "mobilenet_v2", "bert_base", "vit_b16")
     assert canonical_network_name("LeNet-300-100") == "lenet300"
     assert canonical_network_name("lenet_5") == "lenet5"
     assert builtin_aliases("lenet300") == ("lenet-300-100",)

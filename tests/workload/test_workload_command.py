@@ -75,7 +75,8 @@ def test_list(run):
     code, out, _ = run("workload", "list")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()[2:]] == \
-        ["lenet300", "lenet5", "alexnet", "vgg16", "resnet18"]
+        ["lenet300", "lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2",
+         "bert_base", "vit_b16"]
     code, out, _ = run("workload", "list", "--format", "json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["alexnet"]["weight_count"] == 60_954_656 and rows["resnet18"]["profiles"] == []
@@ -83,7 +84,8 @@ def test_list(run):
 
 @pytest.mark.parametrize("argv, message", [
     (("workload", "show", "lenet7"), "network must be a built-in network (lenet300, lenet5, "
-                                     "alexnet, vgg16, resnet18) or a workload file path"),
+                                     "alexnet, vgg16, resnet18, resnet50, mobilenet_v2, "
+                                     "bert_base, vit_b16) or a workload file path"),
     (("workload", "show", "resnet18", "--profile", "han2015"),
      "profile han2015 has data for (lenet300, lenet5, alexnet, vgg16). Got 'resnet18' instead."),
     (("workload", "show", "alexnet", "--profile", "nope"),
