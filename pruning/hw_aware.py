@@ -249,7 +249,8 @@ def _section(hw, arch_path, arch, kinds, search, problem, cache, result, templat
     layers = []
     for name, kind in kinds.items():
         dense_rows = problem.dense_sizes[name]
-        kept_rows = next((l.out_channels for l in network.layers if l.name == name), dense_rows)
+        kept_rows = next((_rows_in_use(l) for l in network.layers if l.name == name),
+                         dense_rows)
         layers.append({
             "name": name, "kind": kind, "dense_rows": dense_rows, "kept_rows": kept_rows,
             "kept_weight_fraction": final["kept_fraction"][name],
@@ -285,10 +286,17 @@ def _section(hw, arch_path, arch, kinds, search, problem, cache, result, templat
     }
 
 
+def _rows_in_use(layer) -> int:
+    """Output channels / neurons with a non-zero weight (all of them without a mask)."""
+    rows = layer.rows_nnz()
+    return layer.out_channels if rows is None else int((rows > 0).sum())
+
+
 def _why(name, kind, search, problem, hw, dense_energy) -> str:
     chosen = [s.index for s in search.steps if s.layer == name]
     if dense_energy <= 0.0:
-        return "costs nothing on the target (not run there): left alone"
+        return ("costs nothing on the target (not run there): not pruned by the search "
+                "(only its dead neurons go)")
     if kind == "structured" and name not in problem.producers:
         return "output layer: its neurons cannot be removed (shrinks only with its inputs)"
     if hw.mode == "energy_aware":

@@ -126,9 +126,8 @@ def budget_search(problem: SearchProblem, state: Any, metric: str, fraction: flo
         scored = [p for p in proposals if p.score is not None]
         if not scored:
             return SearchResult(state, tuple(steps), False,
-                                f"no layer can save more {metric} within {max_loss_pp:g} pp "
-                                f"of held-out accuracy ({metric} at {now:.3f} of the "
-                                f"unpruned network, budget {fraction:g})")
+                                f"{_why_stuck(proposals, metric, max_loss_pp)} ({metric} at "
+                                f"{now:.3f} of the unpruned network, budget {fraction:g})")
         best = max(scored, key=lambda p: p.score)
         step = SearchStep(index, best.layer, now, best.fraction, accuracy_pct, best.accuracy_pct,
                           f"largest {metric} saved per accuracy lost: {now - best.fraction:.4f} "
@@ -141,6 +140,14 @@ def budget_search(problem: SearchProblem, state: Any, metric: str, fraction: flo
     met = now <= fraction
     return SearchResult(state, tuple(steps), met, f"stopped after {max_steps} steps "
                         f"({metric} at {now:.3f} of dense, budget {fraction:g})")
+
+
+def _why_stuck(proposals: list[Proposal], metric: str, max_loss_pp: float) -> str:
+    if not proposals:
+        return "every layer is pruned as far as its kind of sparsity allows"
+    if any(p.accuracy_pct is not None for p in proposals):
+        return f"no layer can save more {metric} within {max_loss_pp:g} pp of held-out accuracy"
+    return f"no proposal saves {metric} on the target"
 
 
 def energy_aware_search(problem: SearchProblem, state: Any, reference_pct: float,

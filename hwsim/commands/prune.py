@@ -49,8 +49,9 @@ def register(subparsers) -> None:
     hardware.add_argument("--target-arch", metavar="FILE",
                           help="accelerator YAML whose estimated cost steers the pruning")
     hardware.add_argument("--budget", metavar="METRIC=FRACTION",
-                          help="prune until energy or latency is at most FRACTION of dense, "
-                               "e.g. energy=0.3 (default without it: energy-aware ordering)")
+                          help="prune until the estimated energy or latency is at most "
+                               "FRACTION of the unpruned network's on the target, e.g. "
+                               "energy=0.3 (without it: energy-aware ordering)")
     hardware.add_argument("--sparsity", choices=("auto", "structured", "unstructured", "n_m"),
                           help="kind of sparsity (default auto: what the target can use)")
     parser.set_defaults(func=run)

@@ -68,7 +68,7 @@ def test_budget_search_never_tunes_a_proposal_that_saves_nothing_and_says_when_i
     problem = FakeProblem({"a": 2.0, "b": 8.0, "c": 0.0}, {"a": 0.1, "b": 0.3, "c": 0.0},
                           {"a": 10, "b": 10, "c": 10})
     result = budget_search(problem, {"a": 10, "b": 10, "c": 10}, "energy", 0.05, 100.0, 0.1)
-    assert not result.met and "no layer can save more energy" in result.stop_reason
+    assert not result.met and "no proposal saves energy on the target" in result.stop_reason
     assert all(t["c"] == 10 for t in problem.tuned)
     assert result.state["a"] == 1 and result.state["b"] == 1
 
