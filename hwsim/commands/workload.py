@@ -101,7 +101,7 @@ def _builtin_row(name: str) -> dict:
     network = builtin_network(name)
     profiles = [p for p in list_profiles() if name in profile_networks(p)]
     return {"name": name, "aliases": list(builtin_aliases(name)), "layers": len(network.layers),
-            "weight_count": sum(layer.weight_count for layer in network.layers),
+            "weight_count": sum(layer.stored_weight_count for layer in network.layers),
             "macs_dense": sum(layer.macs_dense for layer in network.layers),
             "profiles": profiles, "description": builtin_description(name)}
 

@@ -94,8 +94,9 @@ class Coverage:
 
     ``covered``: names of the layers in the total (``fallback`` lists those of them that ran
     on a fallback accelerator); ``missing``: (name, reason) of the layers left out. Fractions
-    are of the whole network: dense MACs, weight elements (``weight_fraction``, the share of
-    the weight bytes at one precision) and input + output activation elements.
+    are of the whole network: dense MACs, stored weight elements (``weight_fraction``, the
+    share of the weight bytes at one precision; act x act matmuls and vector layers store
+    none) and input + output activation elements.
 
     Example: AlexNet on EIE without a fallback covers fc6-fc8: 3 of 8 layers, 8.1 % of the
     MACs, 96.2 % of the weights; the label reads "partial: 3 of 8 layers, ...".
@@ -149,7 +150,7 @@ class Coverage:
             tuple(l.name for l, ok, fb in zip(layers, included, fallback) if ok and fb),
             tuple((l.name, r or "unsupported") for l, ok, r in zip(layers, included, reasons)
                   if not ok),
-            share(lambda l: l.macs_dense), share(lambda l: l.weight_count),
+            share(lambda l: l.macs_dense), share(lambda l: l.stored_weight_count),
             share(lambda l: l.input_count + l.output_count))
 
 
