@@ -117,11 +117,23 @@ def key_material(config: RunConfig, base: Path, schedule: ScheduleSource) -> dic
         folder = find_file(data["source"], base)
         data["source"] = str(folder) if folder is not None else data["source"]
     return {"model": model, "data": data, "schedule": schedule.data,
+            "target_arch_sha256": _target_arch_digest(schedule.data, base),
             "threads": config.pruning.threads,
             "extras": {"sensitivity": config.pruning.sensitivity,
                        "histogram_bins": config.pruning.histogram_bins,
                        "format": EXTRAS_FORMAT},
             "code": cache.code_fingerprint()}
+
+
+def _target_arch_digest(schedule: Any, base: Path) -> str | None:
+    """SHA-256 of the accelerator file a hardware-aware schedule prunes for (its content,
+    not its path: editing the file must not reuse a model pruned for the old one)."""
+    hardware = schedule.get("hardware") if isinstance(schedule, dict) else None
+    target = (hardware or {}).get("target_arch") if isinstance(hardware, dict) else None
+    if not target:
+        return None
+    hit = find_file(str(target), base, bare_folder="arch_configs")
+    return cache.file_digest(hit) if hit is not None and hit.is_file() else None
 
 
 def prepare_network(config: RunConfig, base: Path, config_source: str | None = None,

@@ -1,5 +1,6 @@
 """The model cache: keys, atomic publication, lookups."""
 import os
+from pathlib import Path
 
 from hwsim.run import cache
 from hwsim.run.config import parse_run_config
@@ -48,3 +49,22 @@ def test_publish_is_one_rename_and_the_first_writer_wins(tmp_path):
     assert cache.publish(second, tmp_path, "k", {"x": 1}) == entry
     assert (entry / "a.json").read_text() == "1" and not second.exists()
     assert os.listdir(tmp_path / cache.RUNS_FOLDER) == ["k"]
+
+
+def test_key_follows_the_target_accelerators_content_not_its_path(tmp_path):
+    """Hardware-aware pruning depends on the target accelerator: editing the file (same
+    path) gives a new key, so a model pruned for the old file is not reused."""
+    arch = tmp_path / "target.yaml"
+    arch.write_text((Path(__file__).resolve().parents[2] / "arch_configs" /
+                     "eyeriss.yaml").read_text())
+
+    def key() -> str:
+        config = parse_run_config({"model": "lenet5", "pruning": {
+            "schedule": "han2015_lenet5", "target_arch": str(arch), "budget": "energy=0.3"}})
+        return cache.cache_key(key_material(config, tmp_path,
+                                            resolve_schedule(config, tmp_path, None)))
+
+    before = key()
+    assert key() == before
+    arch.write_text(arch.read_text().replace("clock_hz: 200e6", "clock_hz: 250e6"))
+    assert key() != before
