@@ -197,7 +197,10 @@ def compare_network(workload, arch: Accelerator, baseline_arch: Accelerator | No
                     residency: Residency | str | None = None) -> NetworkComparison:
     """The pruned ``workload`` on ``arch`` beside the dense network on ``arch`` and on
     ``baseline_arch`` (module docstring); ``residency`` overrides every accelerator's policy,
-    so that both networks are held to the same rule."""
+    so that both networks are held to the same rule. A ``baseline_arch`` equal to ``arch``
+    (the same file given twice) is the same accelerator: no accelerator change."""
+    if baseline_arch is not None and baseline_arch == arch:
+        baseline_arch = None
     name, profile, layers = _layers_of(workload)
     pruned = estimate_network(workload, arch, options=options, residency=residency)
     dense_layers = tuple(l.with_densities() for l in layers)

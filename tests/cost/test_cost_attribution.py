@@ -100,3 +100,10 @@ def test_bad_fallbacks_are_reported_at_fallback_arch(tmp_path):
     with pytest.raises(ConfigError) as cycle:
         load_arch(loop)
     assert "fallback_arch must not lead back" in str(cycle.value)
+
+
+def test_the_same_file_as_baseline_is_no_change_of_accelerator():
+    arch = load_arch(ARCH_DIR / "eie.yaml")
+    cmp = compare_network(resolve_network("lenet300", profile="han2015"), arch,
+                          load_arch(ARCH_DIR / "eie.yaml"))
+    assert cmp.same_accelerator and cmp.attribution.combined == cmp.attribution.pruning
