@@ -38,8 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from hwsim.types import LayerKind, VectorOp
-from hwsim.workload import LayerWorkload, Network
+from hwsim.types import VectorOp
+from hwsim.workload import Network
 from pruning.coverage import CoverageReport, coverage_report
 from pruning.graph import UnsupportedOp
 from pruning.graph_ops import NodePlan, classify_graph, op_name, tensor_args

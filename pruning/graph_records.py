@@ -10,8 +10,6 @@ and out, 5 ops each) and ``<module>.context`` (act_matmul: in_channels 4 x 10, o
 """
 from __future__ import annotations
 
-import numpy as np
-
 from hwsim.types import LayerKind, VectorOp
 from hwsim.workload import LayerWorkload
 

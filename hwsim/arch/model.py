@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
-if TYPE_CHECKING:  # the GPU record imports nothing from here either way
+if TYPE_CHECKING:  # the GPU and vector records import nothing from here either way
     from hwsim.arch.gpu import GpuSpec
+    from hwsim.arch.vector import VectorUnit
 
 from hwsim.types import (Dataflow, MemoryKind, Operand, Residency, SparseFormat,
                          WorkDistribution, ZeroHandling)

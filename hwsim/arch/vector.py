@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.config import tables
 from hwsim.config.vector import VectorUnitConfig, default_mac_kinds
 from hwsim.types import LayerKind
 

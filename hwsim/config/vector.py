@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from hwsim.types import MAC_KINDS, Dataflow, LayerKind
 

@@ -72,3 +72,18 @@ def codebook_energy_pj(arch: Accelerator, weight_values_read) -> float:
     if sharing is None:
         return 0.0 * weight_values_read
     return sharing.lookup_energy_pj * weight_values_read
+
+
+def energy_split(traffic, extra_pj: dict[str, float]) -> tuple[dict, dict]:
+    """(energy by component, energy by operand) in pJ: each traffic row's energy under its
+    level (``dram`` for DRAM) and its operand, plus the non-memory terms ``extra_pj`` (e.g.
+    ``{"mac": ..., "codebook": ..., "leakage": ...}``) under their own names in both."""
+    comp: dict[str, float] = {}
+    oper: dict[str, float] = {}
+    for t in traffic:
+        key = "dram" if t.kind is MemoryKind.DRAM else t.level
+        comp[key] = comp.get(key, 0.0) + t.energy_pj
+        oper[str(t.operand)] = oper.get(str(t.operand), 0.0) + t.energy_pj
+    comp.update(extra_pj)
+    oper.update(extra_pj)
+    return comp, oper

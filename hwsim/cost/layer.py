@@ -26,7 +26,6 @@ from hwsim.cost import row_stationary as rs
 from hwsim.cost import vector as vec
 from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
-from hwsim.cost.dataflow import spatial_unrolling
 from hwsim.cost.gpu.layer import estimate_gpu_layer
 from hwsim.cost.nest import LoopBounds
 from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
@@ -157,18 +156,6 @@ def _unsupported(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerC
                      clock_hz=arch.compute.clock_hz)
 
 
-def _energy_split(traffic, mac_pj, codebook_pj, leak_pj):
-    comp: dict[str, float] = {}
-    oper: dict[str, float] = {}
-    for t in traffic:
-        key = "dram" if t.kind is MemoryKind.DRAM else t.level
-        comp[key] = comp.get(key, 0.0) + t.energy_pj
-        oper[str(t.operand)] = oper.get(str(t.operand), 0.0) + t.energy_pj
-    comp.update({"mac": mac_pj, "codebook": codebook_pj, "leakage": leak_pj})
-    oper.update({"mac": mac_pj, "codebook": codebook_pj, "leakage": leak_pj})
-    return comp, oper
-
-
 def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
                    options: EstimateOptions = EstimateOptions(),
                    weights_resident: bool | None = None) -> LayerCost:
@@ -222,7 +209,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     bottleneck = "compute" if latency <= time.cycles else max(transfers, key=transfers.get)
     leak = float(en.leakage_energy_pj(arch, latency))
     book = float(en.codebook_energy_pj(arch, found.latch_weight_values))
-    comp, oper = _energy_split(traffic, mac_pj, book, leak)
+    comp, oper = en.energy_split(traffic, {"mac": mac_pj, "codebook": book, "leakage": leak})
     w_dram = arch.dram.holds(Operand.WEIGHTS)
     return LayerCost(
         layer.name, arch.name, batch=layer.batch, macs_dense=layer.macs_dense,

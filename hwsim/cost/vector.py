@@ -118,14 +118,7 @@ def estimate_vector(layer: LayerWorkload, arch: Accelerator) -> LayerCost:
         bottleneck = timing.port_level or "compute"
     op_pj = ops * unit.op_energy_pj
     leak = float(en.leakage_energy_pj(arch, latency))
-    comp: dict[str, float] = {}
-    oper: dict[str, float] = {}
-    for t in traffic:
-        key = "dram" if t.kind is MemoryKind.DRAM else t.level
-        comp[key] = comp.get(key, 0.0) + t.energy_pj
-        oper[str(t.operand)] = oper.get(str(t.operand), 0.0) + t.energy_pj
-    comp.update({"vector": op_pj, "leakage": leak})
-    oper.update({"vector": op_pj, "leakage": leak})
+    comp, oper = en.energy_split(traffic, {"vector": op_pj, "leakage": leak})
     return LayerCost(
         layer.name, arch.name, batch=layer.batch, traffic=traffic,
         energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),

@@ -37,7 +37,7 @@ from hwsim.sim.dram import DramChannel
 from hwsim.sim.options import SimOptions
 from hwsim.sim.records import SimResult, SimStats
 from hwsim.sim.trace import TraceRecorder
-from hwsim.types import LayerKind, MemoryKind, Operand
+from hwsim.types import MemoryKind, Operand
 from hwsim.workload.layer import LayerWorkload
 
 

@@ -27,7 +27,7 @@ import json
 import time
 from pathlib import Path
 
-from pruning.experiments.common import base_parser, new_figure, save_figure, setup
+from pruning.experiments.common import base_parser, setup
 
 ARCHS = ("eyeriss", "eie", "sparse_tensor_core")
 OUTPUT_LAYER = {"lenet300": "fc3", "lenet5": "fc2"}
