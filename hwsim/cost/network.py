@@ -151,21 +151,25 @@ def _layers_of(workload) -> tuple[str, str | None, tuple[LayerWorkload, ...]]:
     return "network", None, tuple(workload)
 
 
-def _on_fallback(layers, costs: list, arch: Accelerator, options, residency) -> list[bool]:
+def _on_fallback(layers, costs: list, plan: ResidencyPlan, arch: Accelerator, options,
+                 residency) -> tuple[list[bool], ResidencyPlan]:
     """Replace the unsupported rows of ``costs`` by the fallback accelerator's (in place);
-    which layers moved."""
+    which layers moved, and ``plan`` with the fallback's residency decisions for them."""
     moved = [False] * len(costs)
     todo = [i for i, c in enumerate(costs) if not c.supported]
     if arch.fallback is None or not todo:
-        return moved
+        return moved, plan
     fb = estimate_network([layers[i] for i in todo], arch.fallback, options=options,
                           residency=residency)
-    for i, cost in zip(todo, fb.layers):
+    resident, reasons = list(plan.resident), list(plan.reasons)
+    for j, (i, cost) in enumerate(zip(todo, fb.layers)):
         if cost.supported:
             note = (f"runs on the fallback accelerator {cost.arch}: {arch.name} cannot "
                     f"({costs[i].unsupported_reason})")
             costs[i], moved[i] = replace(cost, notes=(*cost.notes, note)), True
-    return moved
+            resident[i] = fb.residency.resident[j]
+            reasons[i] = f"on {cost.arch}: {fb.residency.reasons[j]}"
+    return moved, replace(plan, resident=tuple(resident), reasons=tuple(reasons))
 
 
 def estimate_network(workload, arch: Accelerator, *,
@@ -178,7 +182,7 @@ def estimate_network(workload, arch: Accelerator, *,
     plan = plan_residency(layers, arch, residency)
     costs = [estimate_layer(l, arch, options=options, weights_resident=f)
              for l, f in zip(layers, plan.resident)]
-    moved = _on_fallback(layers, costs, arch, options, residency)
+    moved, plan = _on_fallback(layers, costs, plan, arch, options, residency)
     coverage = Coverage.of(layers, [c.supported for c in costs],
                            [c.unsupported_reason for c in costs], moved)
     return NetworkCost(name, arch.name, profile, tuple(costs),

@@ -83,6 +83,7 @@ def test_a_fallback_accelerator_gives_a_whole_network_total(tmp_path):
     assert conv1.supported and conv1.arch == "systolic_ws"
     assert "fallback accelerator systolic_ws" in conv1.notes[0] and "conv2d" in conv1.notes[0]
     assert net.coverage.complete and net.coverage.fallback[0] == "conv1"
+    assert net.to_dict()["layers"][0]["residency"].startswith("on systolic_ws: ")
     assert net.total.latency_s == pytest.approx(sum(l.latency_s for l in net.layers))
     assert net.total.energy_pj == pytest.approx(sum(l.energy_pj for l in net.layers))
     cmp = compare_network(resolve_network("alexnet", profile="han2015"), arch)
