@@ -10,7 +10,8 @@ what pruning buys on the accelerator itself (dense -> pruned, same accelerator);
 ``--baseline-arch`` B it adds what moving the dense network from B to the accelerator buys,
 and both together (:class:`hwsim.cost.savings.Attribution`). Totals say which layers they
 cover (EIE runs no conv layer: "partial: 3 of 8 layers, ..." unless the arch names a
-``fallback_arch``). ``table`` fits an 80-column terminal; ``json`` is the stable record
+``fallback_arch``). ``table`` fits the terminal (``COLUMNS``, 100 by default; wide columns move to a second
+block); ``json`` is the stable record
 of :meth:`hwsim.cost.NetworkComparison.to_dict` (units in every key); ``csv`` has one row per
 layer plus ``total``; ``md`` is a Markdown table. ``--output`` writes the file atomically.
 """
@@ -20,7 +21,6 @@ import argparse
 import csv
 import io
 import json
-import math
 from dataclasses import replace
 
 from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
@@ -32,6 +32,10 @@ from hwsim.cost import EstimateOptions, compare_network
 from hwsim.cost.network import NetworkComparison
 from hwsim.cost.savings import Attribution, Coverage
 from hwsim.cost.totals import total_cost
+from hwsim.report.layout import (markdown_table, terminal_width, text_table, wrap_lines,
+                                 wrap_text)
+from hwsim.report.units import (UNITS_NOTE, bytes_text, energy_text, seconds_text,
+                                shares_text, times_text)
 from hwsim.report.wording import factor_text
 from hwsim.types import Objective, Operand
 from hwsim.workload import resolve_network
@@ -46,10 +50,10 @@ def register(subparsers) -> None:
         description="Memory, energy and latency per layer, pruned vs dense, on one "
                     "accelerator (analytical model; see docs/cost_model.md).")
     add_arch_workload_arguments(p, "report one layer only")
-    p.add_argument("--baseline-arch", metavar="FILE",
+    p.add_argument("--baseline-arch", metavar="NAME|FILE",
                    help="also run the dense network on this accelerator, and attribute the "
                         "savings to the change of accelerator and to pruning")
-    p.add_argument("--fallback-arch", metavar="FILE",
+    p.add_argument("--fallback-arch", metavar="NAME|FILE",
                    help="run the layers --arch cannot run on this accelerator (overrides the "
                         "file's fallback_arch), so the totals cover the whole network")
     p.add_argument("--objective", choices=[o.value for o in Objective], default="energy",
@@ -125,46 +129,12 @@ def render(cmp: NetworkComparison, fmt: str, args=None) -> str:
     return to_table(cmp)
 
 
-# ---- number formatting ---------------------------------------------------------------------
-def si(value: float, unit: str = "", base: float = 1000.0) -> str:
-    """Compact number with k/M/G/T suffix: si(1536) -> '1.5k', si(2e6, 'B') -> '2.0MB'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    for suffix in ("", "k", "M", "G", "T"):
-        if abs(value) < base or suffix == "T":
-            return f"{value:.0f}{suffix}{unit}" if suffix == "" and value == int(value) \
-                else f"{value:.1f}{suffix}{unit}"
-        value /= base
-    return f"{value:.1f}{unit}"
-
-
-def energy(pj: float) -> str:
-    """pJ in the largest fitting unit: 12.5e6 pJ -> '12.5uJ'; 3.4e9 -> '3.40mJ'."""
-    for unit, scale in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
-        if pj >= scale:
-            return f"{pj / scale:.3g}{unit}"
-    return f"{pj:.3g}pJ"
-
-
-def seconds(s: float) -> str:
-    """Seconds in s/ms/us/ns: 3.5e-5 -> '35.0us'."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:.3g}{unit}"
-    return f"{s / 1e-9:.3g}ns"
-
-
-def times(x: float | None) -> str:
-    """A savings factor: 2.345 -> '2.3x', None/inf -> 'inf'."""
-    if x is None or math.isinf(x):
-        return "inf"
-    return f"{x:.1f}x" if x < 100 else f"{x:.0f}x"
-
-
-# ---- table (80 columns) --------------------------------------------------------------------
-_ROW = "{:<10.10} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7} {:<14.14} {:>3}"
-_HEAD = ("layer", "E pruned", "E dense", "E save", "latency", "lat x", "DRAM",
-         "bound p|d", "on")
+# ---- table (fits the terminal: hwsim.report.layout) ---------------------------------------
+_HEAD = ("layer", "E pruned", "E dense", "E saved", "latency", "lat saved", "DRAM",
+         "bound p|d", "on chip")
+_LEGEND = ("E = energy per inference (pruned, dense: same accelerator); saved = dense / "
+           "pruned; latency, DRAM: the pruned run's; bound p|d = bottleneck pruned|dense (one "
+           "when equal); on chip = weights stay on chip; ")
 
 
 def _bound(p, d) -> str:
@@ -173,25 +143,25 @@ def _bound(p, d) -> str:
     return p.bottleneck if p.bottleneck == d.bottleneck else f"{p.bottleneck}|{d.bottleneck}"
 
 
-def _row(p, d, a) -> str:
+def _cells(p, d, a) -> list[str]:
     """Pruned vs dense on the same accelerator; ``a`` the layer's attribution (None when a
     side is unsupported)."""
     if a is None:
-        return f"{p.name:<10.10} not in the totals, see below"
+        return [p.name, *["-"] * (len(_HEAD) - 1)]
     s = a.pruning
-    return _ROW.format(p.name, energy(p.energy_pj), energy(d.energy_pj), times(s.energy),
-                       seconds(p.latency_s), times(s.latency), si(p.dram_bytes, "B"),
-                       _bound(p, d), "yes" if p.weights_on_chip else "no")
+    return [p.name, energy_text(p.energy_pj), energy_text(d.energy_pj),
+            times_text(s.energy), seconds_text(p.latency_s), times_text(s.latency),
+            bytes_text(p.dram_bytes), _bound(p, d), "yes" if p.weights_on_chip else "no"]
 
 
-def _reasons(cmp: NetworkComparison) -> list[str]:
+def _reasons(cmp: NetworkComparison, width: int) -> list[str]:
     reasons: dict[str, list[str]] = {}
     for name, why in cmp.coverage.missing:
         reasons.setdefault(why, []).append(name)
     lines = []
     for why, names in reasons.items():
-        lines += _wrap(f"left out of the totals: {', '.join(names)}:")
-        lines += _wrap(why, indent="  ")
+        lines += wrap_text(f"not in the totals ('-' above): {', '.join(names)}:", width)
+        lines += wrap_text(why, width, indent="  ")
     sides = [("pruned", cmp.pruned), ("dense", cmp.dense)]
     if not cmp.same_accelerator:
         sides.append((f"dense on {cmp.baseline.arch}", cmp.baseline))
@@ -201,21 +171,8 @@ def _reasons(cmp: NetworkComparison) -> list[str]:
             for note in layer.notes:
                 notes.setdefault(note, []).append(f"{layer.name} ({side})")
     for note, where in notes.items():
-        lines += _wrap(f"{', '.join(where)}: {note}")
+        lines += wrap_text(f"{', '.join(where)}: {note}", width)
     return lines
-
-
-def _wrap(text: str, width: int = 79, indent: str = "") -> list[str]:
-    """``text`` in lines of at most ``width``, each starting with ``indent``, later ones
-    indented two more spaces."""
-    lines, line = [], indent
-    for w in text.split():
-        if line.strip() and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = indent + "  " + w
-        else:
-            line = f"{line} {w}" if line.strip() else line + w
-    return lines + ([line] if line.strip() else [])
 
 
 def _words(s) -> str:
@@ -223,61 +180,57 @@ def _words(s) -> str:
                      ("energy", "latency", "memory", "dram_traffic"))
 
 
-def attribution_lines(cmp: NetworkComparison) -> list[str]:
+def attribution_lines(cmp: NetworkComparison, width: int | None = None) -> list[str]:
     """What pruning buys on the accelerator, what the change of accelerator buys, both."""
     a, arch, base = cmp.attribution, cmp.pruned.arch, cmp.baseline.arch
     lines = [f"pruning on {arch} (dense -> pruned, same accelerator):"]
-    lines += _wrap(_words(a.pruning), indent="  ")
+    lines += wrap_text(_words(a.pruning), width, indent="  ")
     if not cmp.same_accelerator:
         lines.append(f"accelerator {base} -> {arch} (dense network on both):")
-        lines += _wrap(_words(a.accelerator), indent="  ")
+        lines += wrap_text(_words(a.accelerator), width, indent="  ")
         lines.append(f"both (dense on {base} -> pruned on {arch}):")
-        lines += _wrap(_words(a.combined), indent="  ")
+        lines += wrap_text(_words(a.combined), width, indent="  ")
     return lines
 
 
-def to_table(cmp: NetworkComparison) -> str:
-    """Fixed-width table (<= 80 columns): per layer pruned vs dense on the same accelerator,
-    then the totals attributed to pruning and to the accelerator, and their coverage."""
+def to_table(cmp: NetworkComparison, width: int | None = None) -> str:
+    """Fixed-width table (fits ``width``, the terminal's by default): per layer pruned vs
+    dense on the same accelerator, then the totals attributed to pruning and to the
+    accelerator, and their coverage."""
+    width = width or terminal_width()
     p_net, d_net, b_net = cmp.pruned, cmp.dense, cmp.baseline
-    out = _wrap(f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs "
-                "dense on the same accelerator")
-    out += _wrap("E = energy; latency and DRAM bytes of the pruned run; bound p|d = bottleneck "
-                 "of the pruned run (|dense run's, when it differs); on = weights kept on chip")
-    out += [
-            _ROW.format(*_HEAD), "-" * 79]
-    out += [_row(p, d, a) for p, d, a in zip(p_net.layers, d_net.layers,
-                                             cmp.layer_attribution)]
-    out.append("-" * 79)
-    out.append(_row(p_net.total, d_net.total, cmp.attribution))
+    out = wrap_text(f"{p_net.name} ({p_net.profile or 'as given'}) on {p_net.arch}: pruned vs "
+                    "dense on the same accelerator", width)
+    rows = [_cells(p, d, a) for p, d, a in zip(p_net.layers, d_net.layers,
+                                                cmp.layer_attribution)]
+    rows.append(_cells(p_net.total, d_net.total, cmp.attribution))
+    out.append(text_table(_HEAD, rows, width=width, rule_before_last=True,
+                          caption=_LEGEND + UNITS_NOTE).rstrip("\n"))
     t, dt = p_net.total, d_net.total
-    out += _wrap(f"totals cover: {cmp.coverage.label()}")
-    out += attribution_lines(cmp)
-    out += [
-        f"weights stored: pruned {si(t.weights.stored_bytes, 'B')} "
-        f"({si(t.weights.metadata_bytes, 'B')} metadata), dense "
-        f"{si(dt.weights.stored_bytes, 'B')}",
+    out += wrap_text(f"totals cover: {cmp.coverage.label()}", width)
+    out += attribution_lines(cmp, width)
+    fits = {True: "yes", False: "no"}
+    lines = [
+        f"weights stored: pruned {bytes_text(t.weights.stored_bytes)} "
+        f"({bytes_text(t.weights.metadata_bytes)} metadata), dense "
+        f"{bytes_text(dt.weights.stored_bytes)}",
         f"  residency {p_net.residency.policy}; whole model fits on chip: "
-        f"{'yes' if p_net.model_fits_on_chip else 'no'} (pruned), "
-        f"{'yes' if d_net.model_fits_on_chip else 'no'} (dense)",
-        f"DRAM per inference: {si(t.dram_bytes, 'B')}, of which weights "
-        f"{si(t.dram_bytes_of(Operand.WEIGHTS), 'B')}; compulsory "
-        f"{si(t.compulsory_dram_bytes, 'B')}",
-        f"  resident weights loaded once per model: {si(t.model_load_dram_bytes, 'B')}",
-        "energy, pruned: " + _shares(t.energy_breakdown_pj, t.energy_pj),
-        "energy, dense:  " + _shares(dt.energy_breakdown_pj, dt.energy_pj),
+        f"{fits[bool(p_net.model_fits_on_chip)]} (pruned), "
+        f"{fits[bool(d_net.model_fits_on_chip)]} (dense)",
+        f"DRAM per inference: {bytes_text(t.dram_bytes)}, of which weights "
+        f"{bytes_text(t.dram_bytes_of(Operand.WEIGHTS))}; compulsory "
+        f"{bytes_text(t.compulsory_dram_bytes)}",
+        f"  resident weights loaded once per model: {bytes_text(t.model_load_dram_bytes)}",
+        "energy, pruned: " + shares_text(t.energy_breakdown_pj, t.energy_pj),
+        "energy, dense:  " + shares_text(dt.energy_breakdown_pj, dt.energy_pj),
     ]
     if not cmp.same_accelerator:
         bt = b_net.total
-        out += _wrap(f"energy, dense on {b_net.arch}: "
-                     + _shares(bt.energy_breakdown_pj, bt.energy_pj))
-    out += _reasons(cmp)
-    return "\n".join(line[:80] for line in out) + "\n"
-
-
-def _shares(parts: dict, total: float) -> str:
-    top = sorted(((v, k) for k, v in parts.items() if v > 0), reverse=True)[:4]
-    return ", ".join(f"{k} {100 * v / total:.0f}%" for v, k in top) if total else "-"
+        lines.append(f"energy, dense on {b_net.arch}: "
+                     + shares_text(bt.energy_breakdown_pj, bt.energy_pj))
+    out += wrap_lines(lines, width)
+    out += _reasons(cmp, width)
+    return "\n".join(out) + "\n"
 
 
 # ---- csv / markdown ------------------------------------------------------------------------
@@ -321,21 +274,23 @@ def to_csv(cmp: NetworkComparison) -> str:
 def to_markdown(cmp: NetworkComparison) -> str:
     """A Markdown table: per layer pruned vs dense (same accelerator) energy, latency, DRAM,
     savings from pruning; then the attribution and coverage lines."""
-    head = ("layer", "energy pruned (uJ)", "energy dense (uJ)", "energy x", "latency (us)",
-            "latency x", "DRAM (kB)", "DRAM x", "bottleneck", "weights on chip")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = ("layer", "energy pruned", "energy dense", "energy saved", "latency",
+            "latency saved", "DRAM", "DRAM saved", "bottleneck", "weights on chip")
+    rows = []
     pairs = list(zip(cmp.pruned.layers, cmp.dense.layers,
                      (a.pruning if a else None for a in cmp.layer_attribution)))
     pairs.append((cmp.pruned.total, cmp.dense.total, cmp.attribution.pruning))
     for p, b, s in pairs:
         if s is None:
             why = dict(cmp.coverage.missing).get(p.name, "unsupported")
-            lines.append(f"| {p.name} | not in the totals: {why}" + " |" * (len(head) - 1))
+            rows.append((p.name, f"not in the totals: {why}", *[""] * (len(head) - 2)))
             continue
-        cells = (p.name, f"{p.energy_pj / 1e6:.3f}", f"{b.energy_pj / 1e6:.3f}", times(s.energy),
-                 f"{p.latency_s * 1e6:.2f}", times(s.latency), f"{p.dram_bytes / 1e3:.1f}",
-                 times(s.dram_traffic), p.bottleneck, "yes" if p.weights_on_chip else "no")
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"Totals cover: {cmp.coverage.label()}.", ""]
-    lines += [line.strip() for line in attribution_lines(cmp)]
+        rows.append((p.name, energy_text(p.energy_pj), energy_text(b.energy_pj),
+                     times_text(s.energy), seconds_text(p.latency_s), times_text(s.latency),
+                     bytes_text(p.dram_bytes), times_text(s.dram_traffic), p.bottleneck,
+                     "yes" if p.weights_on_chip else "no"))
+    lines = [markdown_table(head, rows)]
+    lines += [f"{cmp.pruned.name} on {cmp.pruned.arch}, pruned vs dense on the same "
+              f"accelerator; {UNITS_NOTE}.", "", f"Totals cover: {cmp.coverage.label()}.", ""]
+    lines += [line.strip() for line in attribution_lines(cmp, 10 ** 6)]
     return "\n".join(lines) + "\n"

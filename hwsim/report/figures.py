@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hwsim.report.tables import EstimateTable, LayerRow
-from hwsim.report.text import signed_times_text
+from hwsim.report.units import (BYTES_UNITS, ENERGY_PJ_UNITS, energy_text, pick_unit,
+                                signed_times_text)
 
 DENSE_COLOR, PRUNED_COLOR = "#8c8c8c", "#1f77b4"
 # Fixed colours per energy component so dense and pruned bars read alike.
@@ -29,8 +30,6 @@ _COMPONENT_COLORS = {"dram": "#d62728", "mac": "#2ca02c", "leakage": "#7f7f7f",
                      "codebook": "#bcbd22"}
 _CYCLE = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#aec7e8",
           "#ffbb78", "#c5b0d5", "#c49c94")
-_ENERGY_UNITS = ((1e6, "µJ"), (1e3, "nJ"), (1.0, "pJ"))
-_BYTE_UNITS = ((2 ** 20, "MiB"), (2 ** 10, "KiB"), (1, "bytes"))
 
 
 def new_figure(width_in: float = 7.0, height_in: float = 3.6, ncols: int = 1,
@@ -49,14 +48,6 @@ def new_figure(width_in: float = 7.0, height_in: float = 3.6, ncols: int = 1,
                         wspace=gap_in / max(axis_in, 0.1))
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     return fig, (axes[0] if ncols == 1 else axes)
-
-
-def pick_unit(value: float, units) -> tuple[float, str]:
-    """Largest (scale, name) with value >= scale; e.g. 2.5e6 pJ -> (1e6, "µJ")."""
-    for scale, name in units:
-        if abs(value) >= scale:
-            return scale, name
-    return units[-1]
 
 
 def component_colors(components: Sequence[str]) -> dict[str, str]:
@@ -79,7 +70,7 @@ def plot_energy_breakdown(ax, table: EstimateTable, share: bool = False):
     components = table.components()
     colors = component_colors(components)
     peak = max([r.energy_pj_dense for r in rows] + [r.energy_pj_pruned for r in rows] + [1.0])
-    scale, unit = (0.01, "%") if share else pick_unit(peak, _ENERGY_UNITS)
+    scale, unit = (0.01, "%") if share else pick_unit(peak, ENERGY_PJ_UNITS)
     width, labelled = 0.38, set()
     for offset, side, hatch in ((-width / 2, "dense", ""), (width / 2, "pruned", "//")):
         totals = np.array([getattr(r, f"energy_pj_{side}") for r in rows], dtype=float)
@@ -114,10 +105,7 @@ def plot_energy_breakdown(ax, table: EstimateTable, share: bool = False):
 
 
 def _energy_label(pj: float) -> str:
-    for scale, unit in _ENERGY_UNITS:
-        if pj >= scale:
-            return f"{pj / scale:.3g} {unit}"
-    return f"{pj:.3g} pJ"
+    return energy_text(pj)
 
 
 def _paired_bars(ax, rows, dense, pruned, labels=("dense", "pruned")):
@@ -158,7 +146,7 @@ def plot_storage(ax, table: EstimateTable, capacity_bytes: float | None = None):
     rows = table.layers
     peak = max([r.weight_bytes_baseline for r in rows] + [r.weight_bytes_stored for r in rows]
                + [1.0])
-    scale, unit = pick_unit(peak, _BYTE_UNITS)
+    scale, unit = pick_unit(peak, BYTES_UNITS)
     x, names = _layer_positions(rows)
     width = 0.38
     values = np.array([r.weight_bytes_stored - r.weight_metadata_bytes for r in rows]) / scale

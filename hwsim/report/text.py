@@ -1,85 +1,19 @@
-"""Human-readable numbers and the text / markdown tables of a report.
+"""The per-layer savings table and the totals lines of a report (``hwsim run`` and
+``hwsim report`` print them; summary.md and report.html show them).
 
-Units are converted only here, at the edge: pJ -> nJ/µJ/mJ, bytes -> KiB/MiB, counts -> k/M/G.
+Numbers are formatted by :mod:`hwsim.report.units` (J, s with SI prefixes, bytes binary) and
+laid out by :mod:`hwsim.report.layout` (fits the terminal width); both are re-exported here.
 
-Example: ``energy_text(1.5e6)`` -> ``"1.5 µJ"``; ``bytes_text(471040)`` -> ``"460 KiB"``;
-``count_text(235200)`` -> ``"235k"``; ``times_text(40.0)`` -> ``"40.0x"``.
+Example: ``savings_table(estimate_table(estimate))`` -> the table text, one row per layer and
+the total last.
 """
 from __future__ import annotations
 
-import math
-from typing import Sequence
-
+from hwsim.report.layout import markdown_table, text_table
 from hwsim.report.tables import EstimateTable, LayerRow
+from hwsim.report.units import (UNITS_NOTE, bytes_text, count_text, energy_text, pct_text,
+                                seconds_text, signed_times_text, times_text)
 from hwsim.report.wording import factor_text
-
-
-def _finite(value) -> bool:
-    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
-
-
-def count_text(value) -> str:
-    """235200 -> '235k', 1.2e6 -> '1.20M', 12 -> '12', 3.4 -> '3.4'."""
-    if not _finite(value):
-        return "-"
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            scaled = value / scale
-            return f"{scaled:.3g}{suffix}" if scaled < 100 else f"{scaled:.0f}{suffix}"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
-
-
-def bytes_text(value) -> str:
-    """Bytes with binary prefixes: 471040 -> '460 KiB', 512 -> '512 B'."""
-    if not _finite(value):
-        return "-"
-    for scale, unit in ((2 ** 30, "GiB"), (2 ** 20, "MiB"), (2 ** 10, "KiB")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value:.0f} B"
-
-
-def energy_text(pj) -> str:
-    """pJ with SI prefixes: 1.5e6 -> '1.5 µJ', 12.0 -> '12 pJ'."""
-    if not _finite(pj):
-        return "-"
-    for scale, unit in ((1e9, "mJ"), (1e6, "µJ"), (1e3, "nJ")):
-        if abs(pj) >= scale:
-            return f"{pj / scale:.3g} {unit}"
-    return f"{pj:.3g} pJ"
-
-
-def times_text(value) -> str:
-    """A saving ratio: 40.0 -> '40.0x', 1234.5 -> '1234x', None -> '-'."""
-    if not _finite(value):
-        return "-"
-    return f"{value:.1f}x" if value < 100 else f"{value:.0f}x"
-
-
-def signed_times_text(value, better: str = "less", worse: str = "more") -> str:
-    """A saving ratio in a table cell, costlier changes shown as their inverse with the
-    direction in words: 40.0 -> '40.0x less', 0.5 -> '2.0x more', 1.0 -> 'same';
-    ``signed_times_text(0.25, "faster", "slower")`` -> '4.0x slower'."""
-    if not _finite(value) or value <= 0:
-        return "-"
-    if abs(value - 1.0) < 0.005:
-        return "same"
-    return f"{times_text(value)} {better}" if value > 1 else f"{times_text(1 / value)} {worse}"
-
-
-def pct_text(fraction) -> str:
-    """0.0912 -> '9.1%'."""
-    return "-" if not _finite(fraction) else f"{100 * fraction:.1f}%"
-
-
-def seconds_text(seconds) -> str:
-    """Seconds with SI prefixes: 3.99e-5 -> '39.9 µs'."""
-    if not _finite(seconds):
-        return "-"
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if abs(seconds) >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
 SAVINGS_HEADERS = ("layer", "weights kept", "MACs dense -> effective",
@@ -119,33 +53,12 @@ def attribution_cells(row: LayerRow) -> list[str]:
             factor_text(row.combined_latency_x, "latency")]
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Fixed-width table: first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-
-    def line(cells) -> str:
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)]) + "\n"
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """GitHub markdown table (first column left, others right); '|' in cells escaped."""
-    def esc(cell) -> str:
-        return str(cell).replace("|", "\\|")
-
-    out = ["| " + " | ".join(esc(h) for h in headers) + " |",
-           "|" + "|".join([":--"] + ["--:"] * (len(headers) - 1)) + "|"]
-    out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
-    return "\n".join(out) + "\n"
-
-
 def savings_table(table: EstimateTable, markdown: bool = False) -> str:
     """The per-layer savings table with the total as the last row."""
     rows = [savings_cells(r) for r in table.rows]
-    return (markdown_table if markdown else text_table)(SAVINGS_HEADERS, rows)
+    if markdown:
+        return markdown_table(SAVINGS_HEADERS, rows)
+    return text_table(SAVINGS_HEADERS, rows, rule_before_last=True, caption=UNITS_NOTE)
 
 
 def totals_lines(table: EstimateTable) -> list[str]:

@@ -52,7 +52,8 @@ def test_dense_baseline_on_the_systolic_array_is_dram_dominated(run):
     assert base["energy_breakdown_pj"]["dram"] > 0.5 * base["energy_pj"]
 
 
-def test_table_fits_80_columns(run):
+def test_table_fits_80_columns(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run("--arch", EIE, "--workload", "alexnet", "--profile", "han2015")
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
