@@ -31,6 +31,9 @@ from hwsim.cost.network import CORE_FIELDS
 from hwsim.cost.residency import plan_residency
 from hwsim.cost.totals import total_cost
 from hwsim.config.mapping import load_mapping_file
+from hwsim.report.layout import markdown_table, terminal_width, text_table, wrap_text
+from hwsim.report.units import (UNITS_NOTE, bytes_text, count_text, energy_text, seconds_text,
+                                signed_pct_text)
 from hwsim.sim import SimOptions, simulate, simulate_network
 from hwsim.sim.trace import trace_text
 from hwsim.workload import resolve_network
@@ -161,62 +164,57 @@ def to_csv(results) -> str:
     return buf.getvalue()
 
 
+_HEAD = ("layer", "sim cycles", "ana cycles", "diff", "energy", "DRAM", "lb eff",
+         "bottleneck", "events", "wall")
+
+
+def _cells(r) -> list[str]:
+    f = _flat(r)
+    if not f["supported"]:
+        return [f["name"], "unsupported", *["-"] * (len(_HEAD) - 2)]
+    return [f["name"], count_text(f["latency_cycles"]),
+            count_text(f["analytical_latency_cycles"]), signed_pct_text(f["latency_diff"]),
+            energy_text(f["energy_pj"]),
+            bytes_text(f["dram_read_bytes"] + f["dram_write_bytes"]),
+            f"{f['load_balance_efficiency']:.3f}", f["bottleneck"], count_text(f["events"]),
+            seconds_text(f["wall_s"])]
+
+
 def to_markdown(results) -> str:
-    head = ("layer", "latency sim (cycles)", "latency analytical", "diff", "energy sim (uJ)",
-            "DRAM sim (kB)", "load balance", "bottleneck", "causes")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    """A Markdown table, one row per layer; unsupported layers say why below it."""
+    rows = [_cells(r) for r in results]
+    causes = [f"- {r.cost.name}: " + ("; ".join(c.split(":")[0] for c in r.comparison.causes))
+              for r in results if r.cost.supported and r.comparison.causes]
+    why = [f"- {r.cost.name}: unsupported: {r.cost.unsupported_reason}" for r in results
+           if not r.cost.supported]
+    text = markdown_table(_HEAD, rows)
+    text += f"\nsim = event-driven simulation, ana = analytical model, lb eff = load balance; " \
+            f"{UNITS_NOTE}.\n"
+    return text + "".join(line + "\n" for line in why + causes)
+
+
+def to_table(results, net, arch_name: str, width: int | None = None) -> str:
+    """Per layer simulated vs analytical cycles, energy, DRAM, load balance; fits ``width``
+    (the terminal's by default); then the named causes of every difference."""
+    width = width or terminal_width()
+    out = wrap_text(f"{net.name} ({net.profile or 'as given'}) on {arch_name}", width)
+    out.append(text_table(_HEAD, [_cells(r) for r in results], width=width,
+                          caption="sim = event-driven simulation, ana = analytical model, "
+                                  "diff = sim / ana - 1, lb eff = load balance, wall = "
+                                  f"simulator run time; {UNITS_NOTE}").rstrip("\n"))
+    unsupported: dict[str, list[str]] = {}
     for r in results:
-        f = _flat(r)
-        if not f["supported"]:
-            lines.append(f"| {f['name']} | unsupported: {r.cost.unsupported_reason}"
-                         + " |" * (len(head) - 1))
-            continue
-        cells = (f["name"], f"{f['latency_cycles']:.0f}",
-                 f"{f['analytical_latency_cycles']:.0f}", f"{100 * f['latency_diff']:+.1f} %",
-                 f"{f['energy_pj'] / 1e6:.3f}",
-                 f"{(f['dram_read_bytes'] + f['dram_write_bytes']) / 1e3:.1f}",
-                 f"{f['load_balance_efficiency']:.3f}", f["bottleneck"],
-                 "; ".join(c.split(":")[0] for c in r.comparison.causes) or "-")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-_ROW = "{:<10.10} {:>9} {:>9} {:>7} {:>9} {:>6} {:<10.10} {:>7} {:>5}"
-
-
-def to_table(results, net, arch_name: str) -> str:
-    out = [f"{net.name} ({net.profile or 'as given'}) on {arch_name}"[:79],
-           "event-driven simulation (sim) vs analytical model (ana); lb eff = load balance",
-           _ROW.format("layer", "sim cyc", "ana cyc", "diff", "energy", "lb eff", "bottleneck",
-                       "events", "s"), "-" * 79]
-    notes = []
-    for r in results:
-        c, a, s = r.cost, r.analytical, r.stats
-        if not c.supported:
-            out.append(f"{c.name:<10.10} unsupported: {c.unsupported_reason}"[:79])
-            continue
-        diff = (c.latency_cycles / a.latency_cycles - 1.0) if a.latency_cycles else 0.0
-        out.append(_ROW.format(c.name, f"{c.latency_cycles:.0f}", f"{a.latency_cycles:.0f}",
-                               f"{100 * diff:+.1f}%", f"{c.energy_pj / 1e6:.2f}uJ",
-                               f"{s.load_balance_efficiency:.3f}", c.bottleneck,
-                               str(s.events), f"{s.wall_s:.1f}"))
-        notes += [f"{c.name}: {cause}" for cause in r.comparison.causes]
+        if not r.cost.supported:
+            unsupported.setdefault(r.cost.unsupported_reason or "", []).append(r.cost.name)
+    for why, names in unsupported.items():
+        out += wrap_text(f"{', '.join(names)}: unsupported: {why}", width)
+    notes = [f"{r.cost.name}: {cause}" for r in results if r.cost.supported
+             for cause in r.comparison.causes]
     if notes:
         out += ["", "where the models differ (largest first):"]
         for note in notes:
-            out += _wrap(note)
+            out += wrap_text(note, width, subsequent="    ")
     return "\n".join(out) + "\n"
-
-
-def _wrap(text: str, width: int = 79) -> list[str]:
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = "    " + word
-        else:
-            line = f"{line} {word}" if line else word
-    return lines + ([line] if line else [])
 
 
 def render(results, net, arch_name: str, fmt: str, args=None) -> str:

@@ -59,6 +59,9 @@ def _scaled(value, units) -> str:
     if not finite(value):
         return "-"
     scale, symbol = pick_unit(value, units)
+    index = [u[0] for u in units].index(scale)
+    if index and abs(float(f"{value / scale:.3g}")) * scale >= units[index - 1][0]:
+        scale, symbol = units[index - 1]  # 999.98 ms rounds to '1 s', not '1000 ms'
     return f"{sig3(value / scale)} {symbol}"
 
 
@@ -80,7 +83,7 @@ def power_text(mw) -> str:
 def bytes_text(value) -> str:
     """Bytes with binary prefixes: 471040 -> '460 KiB', 512 -> '512 B', 1.5 * 2**20 ->
     '1.5 MiB'."""
-    if finite(value) and abs(value) < 1024:
+    if finite(value) and abs(round(value)) < 1024:
         return f"{value:.0f} B" if float(value).is_integer() else f"{sig3(value)} B"
     return _scaled(value, BYTES_UNITS)
 
@@ -91,6 +94,7 @@ def count_text(value) -> str:
         return "-"
     if abs(value) < 1e3:
         return f"{value:.0f}" if float(value).is_integer() else sig3(value)
+    value = float(f"{value:.3g}")
     scale, symbol = pick_unit(value, COUNT_UNITS)
     return f"{sig3(value / scale)}{symbol}"
 
