@@ -3,7 +3,7 @@
 ``hwsim workload show alexnet --profile han2015`` prints, per layer and in total, the weight
 count, the kept (non-zero) weights, the three densities and the dense and effective MACs, and
 the total compression (weight_count / weight_nnz): 61.0M -> 6.80M weights, 9.0x.
-Formats: ``table`` (80 columns, K/M/G suffixes), ``json``, ``csv``, ``md``.
+Formats: ``table`` (fits ``COLUMNS``, 100 by default; k/M/G suffixes), ``json``, ``csv``, ``md``.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import csv
 import io
 import json
 
+from hwsim.report.layout import markdown_table, text_table, wrap_lines
+from hwsim.report.units import count_text
 from hwsim.workload import (builtin_aliases, builtin_description, builtin_network,
                             list_builtin_networks, list_profiles, profile_networks,
                             resolve_network, save_network, summarize_network)
@@ -118,17 +120,15 @@ def format_summary(summary: NetworkSummary, fmt: str = "table") -> str:
     right = tuple(flag for _, flag in _COLUMNS)
     table = _markdown(header, rows, right) if fmt == "md" else _aligned(header, rows, right,
                                                                         rule_before_last=True)
-    return f"{_title(summary)}\n\n{table}\n{_footer(summary)}\n"
+    footer = _footer(summary) if fmt == "md" else "\n".join(wrap_lines(
+        _footer(summary).splitlines()))
+    return f"{_title(summary)}\n\n{table}\n{footer}\n"
 
 
 def human(value: float) -> str:
-    """Three significant digits with a K/M/G suffix: 34848 -> '34.8K', 60954656 -> '61.0M'."""
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= scale * 0.9995:
-            scaled = value / scale
-            digits = 0 if abs(scaled) >= 99.95 else 1 if abs(scaled) >= 9.995 else 2
-            return f"{scaled:.{digits}f}{suffix}"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+    """A count with an SI suffix (:func:`hwsim.report.units.count_text`): 34848 -> '34.8k',
+    60954656 -> '61M'."""
+    return count_text(value)
 
 
 def _cells(row: LayerSummary) -> tuple[str, ...]:
@@ -156,26 +156,14 @@ def _footer(summary: NetworkSummary) -> str:
     return "\n".join(lines)
 
 
-def _aligned(header, rows, right, rule_before_last: bool = False, max_width: int = 80) -> str:
-    """Columns padded to their widest cell, two spaces apart (one when over ``max_width``)."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    gap = "  " if sum(widths) + 2 * (len(widths) - 1) <= max_width else " "
-
-    def line(cells) -> str:
-        return gap.join(c.rjust(w) if r else c.ljust(w)
-                        for c, w, r in zip(cells, widths, right)).rstrip()
-
-    rule = gap.join("-" * w for w in widths)
-    body = [line(cells) for cells in rows]
-    if rule_before_last and body:
-        body.insert(len(body) - 1, rule)
-    return "\n".join([line(header), rule, *body]) + "\n"
+def _aligned(header, rows, right, rule_before_last: bool = False) -> str:
+    """The shared terminal table (:func:`hwsim.report.layout.text_table`): fits ``COLUMNS``
+    (100 by default), wide columns moved to a second block."""
+    return text_table(header, rows, right=right, rule_before_last=rule_before_last)
 
 
 def _markdown(header, rows, right) -> str:
-    align = ["---:" if r else ":---" for r in right]
-    lines = [header, align, *rows]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines) + "\n"
+    return markdown_table(header, rows, right=right)
 
 
 def _csv(summary: NetworkSummary) -> str:
