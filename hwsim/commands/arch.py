@@ -1,6 +1,7 @@
-"""``hwsim arch check FILE...`` and ``hwsim arch show FILE [--format text|json]``.
+"""``hwsim arch list``, ``hwsim arch check FILE...``, ``hwsim arch show FILE [--format ...]``.
 
-``check`` validates each file and prints ``ok FILE``, or every problem of every file
+``list`` prints the shipped accelerators, which every command accepts by name (``--arch eie``)
+from any folder; FILE is such a name or a path. ``check`` validates each file and prints ``ok FILE``, or every problem of every file
 (``eie.yaml: memories.glb.size_bytes must be <= ... Got ... instead.``) and exits 2.
 ``show`` prints the resolved accelerator in hwsim's units: memory levels with sizes,
 energies per access and bandwidths, the MAC array, sparsity support, dataflow and the
@@ -17,7 +18,10 @@ import sys
 from hwsim.arch import Accelerator, load_arch
 from hwsim.arch.gpu import describe_gpu
 from hwsim.config import tables
+from hwsim.config.loader import load_arch_config, shipped_arch_dir, shipped_arch_names
 from hwsim.errors import ConfigError
+from hwsim.report.layout import terminal_width, text_table, wrap_lines
+from hwsim.report.units import UNITS_NOTE, bytes_text, energy_text, power_text
 
 
 def register(subparsers) -> None:
@@ -26,13 +30,34 @@ def register(subparsers) -> None:
                                    description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="arch_command", metavar="ACTION")
     sub.required = True
+    listing = sub.add_parser("list", help="the shipped accelerators (use their names as FILE)")
+    listing.set_defaults(func=run_list)
     check = sub.add_parser("check", help="validate accelerator files (exit 2 on any problem)")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="YAML file or shipped name")
     check.set_defaults(func=run_check)
     show = sub.add_parser("show", help="print the resolved accelerator and its energy table")
-    show.add_argument("file", metavar="FILE")
+    show.add_argument("file", metavar="FILE", help="YAML file or shipped name (hwsim arch list)")
     show.add_argument("--format", choices=("text", "json"), default="text")
     show.set_defaults(func=run_show)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """One line per shipped accelerator: name and the start of its description."""
+    print(format_list(), end="")
+    return 0
+
+
+def format_list(width: int = 100) -> str:
+    """``hwsim arch list``: the shipped folder, then ``name  description`` cut to ``width``.
+
+    Example line: ``eie                 EIE: 64 PEs at 800 MHz, CSC-compressed 4-bit ...``.
+    """
+    lines = [f"shipped accelerators ({shipped_arch_dir()}); name one with --arch NAME:"]
+    for name in shipped_arch_names():
+        description = " ".join(load_arch_config(name).description.split())
+        line = f"  {name:<20} {description}"
+        lines.append(line if len(line) <= width else line[:width - 3] + "...")
+    return "\n".join(lines) + "\n"
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -84,19 +109,20 @@ def _plain(value):
 
 
 def human_bytes(size: float) -> str:
-    """131072 -> '128 KiB'; 1536 -> '1.5 KiB'; 100 -> '100 B'."""
-    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.4g} {unit}"
-    return f"{size:g} B"
+    """Bytes, binary prefixes (:func:`hwsim.report.units.bytes_text`): 131072 -> '128 KiB'."""
+    return bytes_text(size)
 
 
-def format_text(arch: Accelerator) -> str:
-    """The human-readable report of ``hwsim arch show``."""
+def format_text(arch: Accelerator, width: int | None = None) -> str:
+    """The human-readable report of ``hwsim arch show``; fits ``width`` (``COLUMNS``, 100 by
+    default): tables through :func:`hwsim.report.layout.text_table`, other lines wrapped."""
+    width = width or terminal_width()
     gpu = [describe_gpu(arch.gpu, arch.compute.clock_hz)] if arch.gpu else []
-    parts = [_header(arch), _memories(arch), _compute(arch), _sparsity(arch), *gpu,
-             _energy_table(arch), _reference_models(arch)]
-    return "\n".join(parts)
+    parts = [_header(arch), _memories(arch, width), _compute(arch), _sparsity(arch), *gpu,
+             _energy_table(arch, width), _reference_models(arch)]
+    lines = "\n".join(parts).split("\n")
+    return "\n".join(line if len(line) <= width else "\n".join(wrap_lines([line], width))
+                     for line in lines)
 
 
 def _header(arch: Accelerator) -> str:
@@ -114,23 +140,30 @@ def _header(arch: Accelerator) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _memories(arch: Accelerator) -> str:
-    head = (f"{'level':<12} {'kind':<7} {'size':>10} {'x':>5} {'total':>10} {'width':>6} "
-            f"{'read pJ':>9} {'write pJ':>9} {'B/cycle':>9} {'leak mW':>8}  holds")
-    rows = ["memories (DRAM first, inwards):", head]
+_MEMORY_HEAD = ("level", "kind", "size", "x", "total", "width", "read", "write", "B/cycle",
+                "leakage", "holds")
+
+
+def _memories(arch: Accelerator, width: int) -> str:
+    rows, notes = [], []
     for m in arch.memories:
         holds = ", ".join(sorted(str(o) for o in m.operands)) or "-"
         if m.metadata_for:
             holds += " (metadata of " + ", ".join(sorted(map(str, m.metadata_for))) + ")"
-        rows.append(f"{m.name:<12} {m.kind.value:<7} {human_bytes(m.size_bytes):>10} "
-                    f"{m.instances:>5} {human_bytes(m.total_size_bytes):>10} "
-                    f"{m.width_bits:>6} {m.read_energy_pj:>9.4g} {m.write_energy_pj:>9.4g} "
-                    f"{m.bandwidth_bytes_per_cycle:>9.4g} {m.leakage_power_mw:>8.3g}  {holds}")
+        rows.append((m.name, m.kind.value, bytes_text(m.size_bytes), str(m.instances),
+                     bytes_text(m.total_size_bytes), f"{m.width_bits} b",
+                     energy_text(m.read_energy_pj), energy_text(m.write_energy_pj),
+                     f"{m.bandwidth_bytes_per_cycle:.4g}", power_text(m.leakage_power_mw),
+                     holds))
         if m.kind.value == "dram":
-            rows.append(f"{'':<12} burst {m.burst_bytes} B, row buffer {m.row_buffer_bytes} B, "
-                        f"row activation {m.row_activation_energy_pj:g} pJ, latency "
-                        f"{m.access_latency_cycles} cycles")
-    return "\n".join(rows) + "\n"
+            notes.append(f"{m.name}: burst {m.burst_bytes} B, row buffer {m.row_buffer_bytes} B, "
+                         f"row activation {energy_text(m.row_activation_energy_pj)}, latency "
+                         f"{m.access_latency_cycles} cycles")
+    right = [False, False, *[True] * 8, False]
+    table = text_table(_MEMORY_HEAD, rows, right=right, width=width, wrap_last=True,
+                       caption="memories (DRAM first, inwards); size per instance, x instances; "
+                               "read / write energy per access; " + UNITS_NOTE)
+    return table + "".join(f"{line}\n" for line in wrap_lines(notes, width))
 
 
 def _compute(arch: Accelerator) -> str:
@@ -140,7 +173,7 @@ def _compute(arch: Accelerator) -> str:
             f"{c.macs_per_pe_per_cycle} MAC/PE/cycle at {c.clock_hz / 1e6:g} MHz: peak {peak} "
             f"MAC/cycle = {peak * c.clock_hz / 1e9:.4g} GMAC/s\n"
             f"  bits: weights {c.weight_bits}, activations {c.activation_bits}, accumulator "
-            f"{c.accumulator_bits}; MAC {c.mac_energy_pj:.4g} pJ, gated MAC "
+            f"{c.accumulator_bits}; MAC {energy_text(c.mac_energy_pj)}, gated MAC "
             f"{c.gated_mac_energy_fraction:g} x MAC\n")
 
 
@@ -168,16 +201,16 @@ def _sparsity(arch: Accelerator) -> str:
     if s.weight_sharing is not None:
         ws = s.weight_sharing
         lines.append(f"  weight sharing: {ws.codebook_entries}-entry codebook, "
-                     f"{ws.stored_bits}-bit indices, lookup {ws.lookup_energy_pj:.4g} pJ")
+                     f"{ws.stored_bits}-bit indices, lookup {energy_text(ws.lookup_energy_pj)}")
     return "\n".join(lines) + "\n"
 
 
-def _energy_table(arch: Accelerator) -> str:
-    rows = ["energy table (pJ per action):"]
-    for entry in arch.energy_table:
-        rows.append(f"  {entry.component:<12} {entry.action:<34} {entry.energy_pj:>10.4g}  "
-                    f"{entry.source}")
-    return "\n".join(rows) + "\n"
+def _energy_table(arch: Accelerator, width: int) -> str:
+    rows = [(e.component, e.action, energy_text(e.energy_pj), e.source)
+            for e in arch.energy_table]
+    return text_table(("component", "action", "energy", "source"), rows,
+                      right=(False, False, True, False), width=width, wrap_last=True,
+                      caption="energy table (energy per action):")
 
 
 def _reference_models(arch: Accelerator) -> str:

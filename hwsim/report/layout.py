@@ -66,11 +66,17 @@ def _widths(headers, rows) -> list[int]:
     return [max([len(str(h))] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
 
 
-def _blocks(widths: list[int], keys: int, width: int) -> list[list[int]]:
-    """Column indices per block: the key columns, then as many others as fit."""
+def _blocks(widths: list[int], keys: int, width: int,
+            wrap_last: bool = False) -> list[list[int]]:
+    """Column indices per block: the key columns, then as many others as fit. ``wrap_last``:
+    the last column narrows (its cells wrap) to the room left in the current block when that
+    is at least 24 characters, instead of opening a block of its own. Mutates ``widths``."""
     key_width = sum(widths[:keys]) + len(GAP) * keys
     blocks, current, used = [], [], key_width
+    last = len(widths) - 1
     for i in range(keys, len(widths)):
+        if wrap_last and i == last and last > keys and width - used >= min(24, widths[i]):
+            widths[i] = min(widths[i], width - used)
         if current and used + widths[i] > width:
             blocks.append(current)
             current, used = [], key_width
@@ -111,13 +117,15 @@ def _render_block(headers, rows, columns, widths, right, rule_rows) -> list[str]
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence], *,
                right: Sequence[bool] | None = None, width: int | None = None, keys: int = 1,
-               rule_before_last: bool = False, caption: str | None = None) -> str:
+               rule_before_last: bool = False, caption: str | None = None,
+               wrap_last: bool = False) -> str:
     """A fixed-width table that fits ``width`` columns (:func:`terminal_width` by default).
 
     ``right``: right-align each column (default: the first ``keys`` left, the others right).
     ``keys``: leading columns repeated in every block. ``rule_before_last``: a rule above the
     last row (a total). ``caption``: wrapped lines printed above the table (units, legend).
-    Ends with a newline.
+    ``wrap_last``: a wide last column (free text: sources, notes) wraps beside the others
+    rather than moving to a block of its own. Ends with a newline.
     """
     width = width or terminal_width()
     rows = [[str(c) for c in row] for row in rows]
@@ -132,7 +140,7 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence], *,
     widths = widths[:keys] + [min(w, max(room, 8)) for w in widths[keys:]]
     rule_rows = {len(rows) - 1} if rule_before_last and len(rows) > 1 else set()
     out = wrap_text(caption, width) if caption else []
-    for n, columns in enumerate(_blocks(widths, keys, width)):
+    for n, columns in enumerate(_blocks(widths, keys, width, wrap_last)):
         if n:
             out.append("")
         out += _render_block(headers, rows, columns, widths, right, rule_rows)

@@ -58,6 +58,8 @@ def sig3(value: float) -> str:
 def _scaled(value, units) -> str:
     if not finite(value):
         return "-"
+    if value == 0:
+        return "0 " + next((sym for scale, sym in units if scale == 1.0), units[-1][1])
     scale, symbol = pick_unit(value, units)
     index = [u[0] for u in units].index(scale)
     if index and abs(float(f"{value / scale:.3g}")) * scale >= units[index - 1][0]:

@@ -63,7 +63,7 @@ def test_show_text(run):
     assert out.startswith(f"eie  ({EIE})")
     for expected in ("dataflow: column_broadcast", "spmat", "128 KiB", "8 MiB",
                      "peak 64 MAC/cycle = 51.2 GMAC/s", "csc (value 4 b, index 4 b, pointer 16 b",
-                     "FIFO depth: 8", "16-entry codebook", "energy table (pJ per action):",
+                     "FIFO depth: 8", "16-entry codebook", "energy table (energy per action):",
                      "SRAM: E = 3.802 pJ x (size/KiB)^0.4726"):
         assert expected in out, expected
 
