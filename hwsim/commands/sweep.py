@@ -19,7 +19,10 @@ from hwsim.errors import HwsimError
 from hwsim.sweep import EngineConfig, load_plan, run_sweep, write_outputs
 from hwsim.sweep.engines import ENGINES
 from hwsim.sweep.plan import with_mappings
-from hwsim.sweep.analysis import best_table_text
+from hwsim.report.layout import fit_lines, text_table
+from hwsim.report.progress import progress_bar_factory, progress_enabled
+from hwsim.report.units import UNITS_NOTE, edp_text, energy_text, seconds_text
+from hwsim.sweep.analysis import value_label
 from hwsim.sweep.store import RESULTS_FILE, read_rows
 
 
@@ -86,16 +89,17 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(describe_plan(plan, args.out))
         return 0
+    bars = progress_enabled(args.no_progress)
     result = run_sweep(plan, args.out, engine, args.chunk_size, args.restart,
-                       progress=None if args.no_progress else _progress_bar(plan.name))
+                       progress=progress_bar_factory(plan.name, "pt") if bars else None)
     outputs = write_outputs(result, top=args.top, plots=not args.no_plots)
     counts = ", ".join(f"{s} {result.count(s)}" for s in ("ok", "partial", "invalid", "error"))
-    print(f"{plan.name}: {len(result.rows)} points ({counts}); computed {result.computed}, "
-          f"reused {result.reused} from {args.out}/{RESULTS_FILE}")
+    print(fit_lines(f"{plan.name}: {len(result.rows)} points ({counts}); computed "
+                    f"{result.computed}, reused {result.reused} from {args.out}/{RESULTS_FILE}"))
     if outputs.best:
-        print(best_table_text(outputs.best))
+        print(best_table(outputs.best), end="")
     for path in outputs.files:
-        print(f"wrote {path}")
+        print(fit_lines(f"wrote {path}"))
     errors = result.count("error")
     if errors:
         print(f"hwsim: {errors} point(s) failed with an unexpected error (status error in "
@@ -118,10 +122,17 @@ def describe_plan(plan, out_dir) -> str:
     return "\n".join(lines)
 
 
-def _progress_bar(name: str):
-    from tqdm import tqdm
-
-    def factory(total: int, initial: int):
-        return tqdm(total=total, initial=initial, unit="pt", desc=name, file=sys.stderr,
-                    smoothing=0.1)
-    return factory
+def best_table(best) -> str:
+    """The best points (rank, workload, objective, energy, latency, EDP, overrides) as the
+    shared terminal table: fits ``COLUMNS``, the overrides wrap."""
+    rows = []
+    for row in best:
+        overrides = "\n".join(f"{k}={value_label(v)}" for k, v in row["overrides"].items())
+        rows.append((str(row["rank"]), row["workload"], row["objective"],
+                     energy_text(row["energy_pj"]), seconds_text(row["latency_s"]),
+                     edp_text(row["energy_pj"], row["latency_s"]), overrides or "(base)"))
+    return text_table(("rank", "workload", "objective", "energy", "latency", "EDP",
+                       "overrides"), rows, keys=2, wrap_last=True,
+                      right=(True, False, False, True, True, True, False),
+                      caption=f"best points per workload and objective; EDP = energy x "
+                              f"latency; {UNITS_NOTE}")

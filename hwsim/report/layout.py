@@ -63,7 +63,9 @@ def wrap_lines(lines: Sequence[str], width: int | None = None) -> list[str]:
 
 
 def _widths(headers, rows) -> list[int]:
-    return [max([len(str(h))] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    """The widest line of each column (a cell may hold several lines)."""
+    return [max(len(line) for cell in [h, *(r[i] for r in rows)]
+                for line in str(cell).split("\n")) for i, h in enumerate(headers)]
 
 
 def _blocks(widths: list[int], keys: int, width: int,
@@ -87,10 +89,12 @@ def _blocks(widths: list[int], keys: int, width: int,
 
 
 def _cell_lines(text: str, width: int) -> list[str]:
-    if len(text) <= width:
-        return [text]
-    return textwrap.wrap(text, width=width, break_long_words=True,
-                         break_on_hyphens=False) or [""]
+    """A cell's lines: split at its own newlines, each wrapped to ``width``."""
+    out: list[str] = []
+    for part in text.split("\n"):
+        out += [part] if len(part) <= width else textwrap.wrap(
+            part, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    return out
 
 
 def _render_block(headers, rows, columns, widths, right, rule_rows) -> list[str]:
@@ -125,7 +129,8 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence], *,
     ``keys``: leading columns repeated in every block. ``rule_before_last``: a rule above the
     last row (a total). ``caption``: wrapped lines printed above the table (units, legend).
     ``wrap_last``: a wide last column (free text: sources, notes) wraps beside the others
-    rather than moving to a block of its own. Ends with a newline.
+    rather than moving to a block of its own. A cell may hold several lines (``"\\n"``).
+    Ends with a newline.
     """
     width = width or terminal_width()
     rows = [[str(c) for c in row] for row in rows]

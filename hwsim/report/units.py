@@ -28,6 +28,8 @@ SECONDS_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, 
 POWER_MW_UNITS = ((1e6, "kW"), (1e3, "W"), (1.0, "mW"), (1e-3, "µW"))
 BYTES_UNITS = ((2 ** 40, "TiB"), (2 ** 30, "GiB"), (2 ** 20, "MiB"), (2 ** 10, "KiB"),
                (1, "B"))
+EDP_UNITS = ((1.0, "J·s"), (1e-3, "mJ·s"), (1e-6, "µJ·s"), (1e-9, "nJ·s"), (1e-12, "pJ·s"),
+             (1e-15, "fJ·s"), (1e-18, "aJ·s"))
 COUNT_UNITS = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
@@ -80,6 +82,14 @@ def seconds_text(seconds) -> str:
 def power_text(mw) -> str:
     """Power given in mW: 350000 -> '350 W', 12.5 -> '12.5 mW'."""
     return _scaled(mw, POWER_MW_UNITS)
+
+
+def edp_text(energy_pj, seconds) -> str:
+    """Energy-delay product from pJ and s, in J·s: 2e6 pJ x 1e-3 s = 2e-9 J·s -> '2 nJ·s'."""
+    if not (finite(energy_pj) and finite(seconds)):
+        return "-"
+    value = energy_pj * 1e-12 * seconds
+    return "0 J·s" if value == 0 else _scaled(value, EDP_UNITS)
 
 
 def bytes_text(value) -> str:
@@ -138,6 +148,6 @@ def shares_text(parts: dict, total: float, top: int = 4) -> str:
     return ", ".join(f"{k} {100 * v / total:.0f}%" for v, k in ranked[:top])
 
 
-__all__ = ["UNITS_NOTE", "bytes_text", "count_text", "energy_text", "finite", "pct_text",
+__all__ = ["UNITS_NOTE", "bytes_text", "count_text", "edp_text", "energy_text", "finite", "pct_text",
            "pick_unit", "power_text", "seconds_text", "shares_text", "sig3",
            "signed_pct_text", "signed_times_text", "times_text"]
