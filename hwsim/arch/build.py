@@ -21,7 +21,7 @@ from hwsim.arch.model import (Accelerator, ComputeArray, EnergyEntry, FormatSpec
                               SparsitySupport, StructuredSparsity, WeightSharing)
 from hwsim.arch.gpu import build_gpu
 from hwsim.config import tables
-from hwsim.config.loader import load_arch_config, parse_arch_config
+from hwsim.config.loader import load_arch_config, parse_arch_config, resolve_arch_path
 from hwsim.config.schema import (ArchConfig, ComputeConfig, DramConfig, FormatConfig,
                                  OnChipLevelConfig, SparsityConfig)
 from hwsim.errors import ConfigError, Problem
@@ -31,12 +31,15 @@ DEFAULT_POINTER_BITS = 32  # CSR/CSC pointer width when a file gives none (4 G e
 
 
 def load_arch(path, _chain: tuple[str, ...] = ()) -> Accelerator:
-    """Read, validate and build an accelerator file: ``load_arch("arch_configs/eie.yaml")``.
+    """Read, validate and build an accelerator file: ``load_arch("arch_configs/eie.yaml")``,
+    or a shipped one by name from any folder: ``load_arch("eie")`` (``resolve_arch_path``).
 
-    A ``fallback_arch`` named in the file (relative to its folder) is loaded too and attached
+    A ``fallback_arch`` named in the file (relative to its folder, or a shipped name) is
+    loaded too and attached
     as ``Accelerator.fallback``; a missing or invalid fallback file, or a chain of fallbacks
     that comes back to a file already in it, is reported at ``fallback_arch``.
     """
+    path = resolve_arch_path(path)
     config = load_arch_config(path)
     base_dir = str(Path(path).parent)
     arch = build_accelerator(config, base_dir=base_dir, source_file=str(path))
@@ -48,7 +51,7 @@ def _with_fallback(arch: Accelerator, fallback: Optional[str], base_dir: Optiona
                    source: str, chain: tuple[str, ...]) -> Accelerator:
     if fallback is None:
         return arch
-    path = Path(fallback) if Path(fallback).is_absolute() else Path(base_dir or ".") / fallback
+    path = resolve_arch_path(fallback, base_dir or ".", key="fallback_arch", source=source)
     if str(path.resolve()) in chain:
         raise ConfigError([Problem("fallback_arch", "must not lead back to a file already in "
                                    "the chain of fallbacks", fallback, source)])

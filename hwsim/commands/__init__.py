@@ -7,8 +7,9 @@ from __future__ import annotations
 
 
 def add_arch_workload_arguments(parser, layer_help: str) -> None:
-    """``--arch FILE --workload NAME|FILE [--profile P] [--batch N] [--layer NAME]``."""
-    parser.add_argument("--arch", required=True, metavar="FILE", help="accelerator YAML")
+    """``--arch NAME|FILE --workload NAME|FILE [--profile P] [--batch N] [--layer NAME]``."""
+    parser.add_argument("--arch", required=True, metavar="NAME|FILE",
+                        help="shipped accelerator (hwsim arch list) or accelerator YAML")
     parser.add_argument("--workload", required=True, metavar="NAME|FILE",
                         help="built-in network name or workload file")
     parser.add_argument("--profile", help="sparsity profile, e.g. han2015")

@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     hardware = parser.add_argument_group(
         "hardware-aware pruning", "prune where the energy and the latency are on an "
         "accelerator (pruning/hw_aware.py); sets the schedule's hardware section")
-    hardware.add_argument("--target-arch", metavar="FILE",
+    hardware.add_argument("--target-arch", metavar="NAME|FILE",
                           help="accelerator YAML whose estimated cost steers the pruning")
     hardware.add_argument("--budget", metavar="METRIC=FRACTION",
                           help="prune until the estimated energy or latency is at most "

@@ -16,8 +16,9 @@ baseline. Every key has a default; the embedded default is ``hwsim/data/default_
 Relative file paths (accelerators, baseline, model, data folder, schedule file) are looked up
 in this order: the config file's folder, the current directory, then the hwsim source checkout
 (the folder holding ``hwsim/``, i.e. the repository root of an editable install). A bare
-accelerator name (``eie``) means ``arch_configs/<name>.yaml``. So the default works from
-anywhere inside an editable install, and from the repository root in any install.
+accelerator name (``eie``) means ``arch_configs/<name>.yaml``; the shipped accelerators
+(package data) come last, so ``eie`` and ``arch_configs/eie.yaml`` work from any folder in any
+install.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hwsim.config.loader import ARCH_FOLDER, shipped_arch_names, shipped_arch_path
 from hwsim.config.problems import problems_from_validation_error
 from hwsim.config.yaml_io import parse_yaml, read_text
 from hwsim.errors import ConfigError, Problem
@@ -181,7 +183,8 @@ def find_file(value: str, base: Path, bare_folder: str | None = None) -> Path | 
     """The first existing file for ``value`` under :func:`search_roots` (absolute: itself).
 
     ``bare_folder``: a bare name without a suffix also tries ``<folder>/<name>.yaml``
-    (``eie`` -> ``arch_configs/eie.yaml``).
+    (``eie`` -> ``arch_configs/eie.yaml``); with ``arch_configs`` the shipped accelerators come
+    last, so ``eie`` and ``arch_configs/eie.yaml`` work from any folder in any install.
     """
     path = Path(value).expanduser()
     if path.is_absolute():
@@ -193,7 +196,7 @@ def find_file(value: str, base: Path, bare_folder: str | None = None) -> Path | 
         for candidate in candidates:
             if (root / candidate).exists():
                 return root / candidate
-    return None
+    return shipped_arch_path(value) if bare_folder == ARCH_FOLDER else None
 
 
 def resolve_arch_paths(config: RunConfig, base: Path,
@@ -206,7 +209,9 @@ def resolve_arch_paths(config: RunConfig, base: Path,
     for path, value in [*named, ("hardware.baseline", config.hardware.baseline)]:
         hit = find_file(value, base, bare_folder="arch_configs")
         if hit is None or not hit.is_file():
-            problems.append(Problem(path, f"must be an accelerator YAML file (looked in {where})",
+            shipped = ", ".join(shipped_arch_names())
+            problems.append(Problem(path, f"must be an accelerator YAML file (looked in "
+                                    f"{where}) or a shipped accelerator ({shipped})",
                                     value, source))
         found.append(hit)
     if problems:

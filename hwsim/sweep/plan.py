@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hwsim import __version__
-from hwsim.config.loader import load_arch_config
+from hwsim.config.loader import load_arch_config, shipped_arch_path
 from hwsim.config.yaml_io import parse_yaml, read_text
 from hwsim.errors import ConfigError, Problem
 from hwsim.sweep.keys import key_problems
@@ -105,6 +105,7 @@ def build_plan(spec: SweepSpec, spec_path) -> SweepPlan:
     source = str(spec_path)
     spec_dir = Path(spec_path).parent
     base_path = Path(os.path.normpath(spec_dir / spec.base))
+    base_path = base_path if base_path.is_file() else shipped_arch_path(spec.base) or base_path
     problems: list[Problem] = []
     base_data = _base_data(base_path, source, problems)
     workloads = _workloads(spec, spec_dir, source, problems)
