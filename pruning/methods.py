@@ -302,6 +302,14 @@ def _global_step(modules: Mapping[str, nn.Module], kwargs: Mapping[str, dict]) -
     global_magnitude(list(modules.values()), kwargs[next(iter(modules))]["amount"])
 
 
+def _wanda_step(modules: Mapping[str, nn.Module], kwargs: Mapping[str, dict]) -> None:
+    """Wanda (:func:`pruning.oneshot.wanda`); each layer's kwargs carry its ``input_norms``
+    (:func:`pruning.calibration.collect_input_norms`). Imported here: oneshot builds on this
+    module."""
+    from pruning.oneshot import wanda
+    _per_layer(wanda)(modules, kwargs)
+
+
 #: Pruning criteria by name: ``step(modules by layer name, keyword arguments by layer name)``.
 #: A new criterion registers itself here (see :func:`register_method`); nothing else changes.
 METHODS: dict[str, LayerStep] = {
@@ -310,6 +318,7 @@ METHODS: dict[str, LayerStep] = {
     "global_magnitude": _global_step,
     "l1_structured": _per_layer(l1_structured),
     "n_m": _per_layer(n_m_sparsity),
+    "wanda": _wanda_step,
 }
 
 
