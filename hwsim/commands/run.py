@@ -7,8 +7,10 @@ on ``arch_configs/eie.yaml`` and ``arch_configs/systolic_ws.yaml`` (what pruning
 and the dense one on the systolic array as the baseline (what moving to EIE buys), simulate
 every layer with the event simulator beside the analytical model, write ``reports/<name>/``
 (report.html, summary.md, results.csv, results.json, figures/) and print per accelerator the
-per-layer savings table and the totals, pruning on the same accelerator first. Trained models are cached (``~/.cache/hwsim`` or
-``$HWSIM_CACHE_DIR``), so a rerun skips training. Progress bars go to stderr.
+per-layer savings table and the totals, pruning on the same accelerator first (fitting the
+terminal). Trained models are cached (``~/.cache/hwsim`` or
+``$HWSIM_CACHE_DIR``), so a rerun skips training. Progress bars go to stderr, only when it
+is a terminal.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import argparse
 import sys
 
 from hwsim.commands import add_residency_argument
+from hwsim.report.layout import fit_lines
 
 
 def register(subparsers) -> None:
@@ -35,9 +38,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here: matplotlib (via hwsim.report) costs ~0.6 s at every CLI start
-    from hwsim.report import tables_of
-    from hwsim.report.sections import headline_model
-    from hwsim.report.text import savings_table, totals_lines
+    from hwsim.report.progress import progress_enabled
     from hwsim.run import load_run_config, run_main_job
     from hwsim.run.config import CacheConfig
     config, base = load_run_config(args.config)
@@ -48,16 +49,29 @@ def run(args: argparse.Namespace) -> int:
         hardware = {**config.hardware.model_dump(), "residency": args.residency.replace("-", "_")}
         config = config.model_validate({**config.model_dump(), "hardware": hardware})
     source = args.config or "<embedded default_run.yaml>"
-    result = run_main_job(config, base, args.out, source, progress=not args.no_progress)
+    result = run_main_job(config, base, args.out, source,
+                          progress=progress_enabled(args.no_progress))
     sys.stderr.flush()
-    sims = {run["arch"]: run for run in result.results.get("simulation") or []}
-    for table in tables_of(result.results):
-        print(f"\n{table.network}: pruning on {table.arch} (dense vs pruned, same "
-              "accelerator)\n")
-        print(savings_table(table), end="")
-        print("\n" + "\n".join(totals_lines(table)))
-        print(headline_model(sims.get(table.arch)))
+    print(results_text(result.results), end="")
     cache = "reused from the cache" if result.prune.cache_hit else "trained"
-    print(f"\nmodel {cache} ({result.prune.cache_key}); report: {result.files.report_html}"
-          f" ({result.wall_time_s:.1f} s)")
+    print(fit_lines(f"\nmodel {cache} ({result.prune.cache_key}); report: "
+                    f"{result.files.report_html} ({result.wall_time_s:.1f} s)"))
     return 0
+
+
+def results_text(results: dict) -> str:
+    """Per accelerator: the per-layer savings table, the totals and which model the numbers
+    come from; fits the terminal (``COLUMNS``, 100 by default). ``hwsim report`` prints the
+    same for a run's results.json."""
+    from hwsim.report import tables_of
+    from hwsim.report.sections import headline_model
+    from hwsim.report.text import savings_table, totals_lines
+    sims = {run["arch"]: run for run in results.get("simulation") or []}
+    out = []
+    for table in tables_of(results):
+        out.append(fit_lines(f"\n{table.network}: pruning on {table.arch} (dense vs pruned, "
+                             "same accelerator)\n\n"))
+        out.append(savings_table(table))
+        out.append(fit_lines("\n" + "\n".join(totals_lines(table)) + "\n"))
+        out.append(fit_lines(headline_model(sims.get(table.arch)) + "\n"))
+    return "".join(out)

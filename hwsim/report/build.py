@@ -6,7 +6,7 @@
     <out>/results.csv     one row per (accelerator, layer) and per accelerator total
     <out>/summary.md      totals, per-layer tables, pruning, provenance (markdown)
     <out>/report.html     the same, self-contained, figures embedded as base64 PNG
-    <out>/figures/*.png, *.svg
+    <out>/figures/*.png, *.svg (``formats``: any of png, svg, pdf)
 
 Example: ``write_report(load_results("reports/x/results.json"), "rebuilt/")``.
 """
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from functools import partial
-from typing import Callable
+from typing import Callable, Sequence
 
 import matplotlib
 import numpy as np
@@ -31,13 +31,21 @@ from hwsim.report.tables import EstimateTable, estimate_table
 from hwsim.report.writers import write_bytes, write_csv, write_json, write_text
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+DEFAULT_FIGURE_FORMATS = ("png", "svg")
+
+
 @dataclass(frozen=True)
 class RenderedFigure:
-    """One figure's PNG and SVG bytes."""
+    """One figure's bytes per format (``{"png": ..., "svg": ...}``); the PNG is always drawn
+    (report.html embeds it)."""
 
     name: str
-    png: bytes
-    svg: bytes
+    files: dict
+
+    @property
+    def png(self) -> bytes:
+        return self.files["png"]
 
 
 @dataclass(frozen=True)
@@ -169,38 +177,57 @@ def _histograms(axes, histograms: dict):
     return axes[0].figure
 
 
-def render_figure(planned: PlannedFigure, dpi: int = 110) -> RenderedFigure:
-    """Draw one figure into PNG and SVG bytes (no pyplot, no files); SVG text stays text
-    (``svg.fonttype: none``, set only for that call)."""
+def _figure_bytes(fig, fmt: str, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "svg":  # text stays text (set only for this call)
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+    elif fmt == "pdf":  # no creation date: the same results give the same file
+        fig.savefig(buffer, format="pdf", metadata={"CreationDate": None})
+    else:
+        fig.savefig(buffer, format=fmt, dpi=dpi)
+    return buffer.getvalue()
+
+
+def render_figure(planned: PlannedFigure, dpi: int = 110,
+                  formats=DEFAULT_FIGURE_FORMATS) -> RenderedFigure:
+    """Draw one figure into bytes per format (PNG always; no pyplot, no files)."""
     fig, ax = fg.new_figure(planned.width_in, planned.height_in, planned.ncols,
                             planned.right_in, planned.bottom_in)
     planned.draw(ax)
-    png, svg = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=dpi)
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(svg, format="svg", metadata={"Date": None})
-    return RenderedFigure(planned.name, png.getvalue(), svg.getvalue())
+    wanted = ("png", *(f for f in formats if f != "png"))
+    return RenderedFigure(planned.name, {f: _figure_bytes(fig, f, dpi) for f in wanted})
 
 
 def render_figures(results: dict, tables: list[EstimateTable], slugs: list[str],
-                   dpi: int = 110) -> list[RenderedFigure]:
-    """Every planned figure as PNG and SVG bytes."""
-    return [render_figure(planned, dpi) for planned in figure_plan(results, tables, slugs)]
+                   dpi: int = 110, formats=DEFAULT_FIGURE_FORMATS,
+                   extra: Sequence[PlannedFigure] = ()) -> list[RenderedFigure]:
+    """Every planned figure (``extra`` first) in ``formats``."""
+    plan = [*extra, *figure_plan(results, tables, slugs)]
+    return [render_figure(planned, dpi, formats) for planned in plan]
 
 
 def write_report(results: dict, out_dir: str | Path, figures: bool = True,
-                 dpi: int = 110) -> ReportFiles:
-    """Write the report folder (see the module docstring); returns the paths written."""
+                 dpi: int = 110, formats: Sequence[str] = DEFAULT_FIGURE_FORMATS,
+                 extra_sections: Sequence = (),
+                 extra_figures: Sequence[PlannedFigure] = ()) -> ReportFiles:
+    """Write the report folder (see the module docstring); returns the paths written.
+
+    ``formats``: figure files to write (of :data:`FIGURE_FORMATS`); ``extra_sections`` /
+    ``extra_figures``: sections and figures put first (``hwsim report``'s comparison of
+    several result files)."""
     out = Path(out_dir)
     tables = tables_of(results)
     slugs = slugs_of(tables)
-    rendered = render_figures(results, tables, slugs, dpi) if figures else []
+    rendered = render_figures(results, tables, slugs, dpi, formats, extra_figures) \
+        if figures else []
     names = [f.name for f in rendered]
     figure_paths = []
     for fig in rendered:
-        figure_paths.append(write_bytes(out / "figures" / f"{fig.name}.png", fig.png))
-        figure_paths.append(write_bytes(out / "figures" / f"{fig.name}.svg", fig.svg))
-    sections = report_sections(results, tables, slugs, names)
+        for fmt in formats:
+            figure_paths.append(write_bytes(out / "figures" / f"{fig.name}.{fmt}",
+                                            fig.files[fmt]))
+    sections = [*extra_sections, *report_sections(results, tables, slugs, names)]
     title = report_title(results)
     sims = {run.get("arch"): run for run in results.get("simulation") or []}
     lead = [headline(t, sims.get(t.arch)) for t in tables] + [intro(results).text]

@@ -61,7 +61,9 @@ class Section:
 
 
 def report_title(results: dict) -> str:
-    return f"hwsim run: {results.get('run', {}).get('name', 'results')}"
+    run = results.get("run", {})
+    tool = "hwsim report" if run.get("config_source") == "hwsim report" else "hwsim run"
+    return f"{tool}: {run.get('name', 'results')}"
 
 
 def intro(results: dict) -> Paragraph:
