@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
                             add_residency_argument)
+from hwsim.commands.phase import add_phase_arguments, resolve_workload, with_phase
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.config.mapping import load_mapping_file
@@ -38,7 +39,6 @@ from hwsim.report.units import (UNITS_NOTE, bytes_text, energy_text, seconds_tex
                                 shares_text, times_text)
 from hwsim.report.wording import factor_text
 from hwsim.types import Objective, Operand
-from hwsim.workload import resolve_network
 
 FORMATS = ("table", "csv", "json", "md")
 
@@ -60,6 +60,7 @@ def register(subparsers) -> None:
                    help="what the mapping search minimises (default energy)")
     p.add_argument("--mapping", metavar="FILE", help="pin mappings or constrain the mapping search (YAML; or an estimate's JSON output): docs/cost_model.md, Mapping files")
     add_residency_argument(p)
+    add_phase_arguments(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fallback_arch:
         arch = replace(arch, fallback=load_arch(args.fallback_arch))
     base = load_arch(args.baseline_arch) if args.baseline_arch else None
-    net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
+    net, phase = resolve_workload(args)
     if args.layer:
         net.layer(args.layer)  # ConfigError listing the layers when unknown
     mappings = load_mapping_file(args.mapping, arch) if args.mapping else None
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
                           residency=args.residency)
     if args.layer:
         cmp = only_layer(cmp, args.layer)
-    text = render(cmp, args.format, args)
+    text = with_phase(render(cmp, args.format, args), args.format, phase,
+                      {"pruned": cmp.pruned.total, "dense": cmp.dense.total})
     if args.output:
         write_text_atomic(args.output, text)
     else:
@@ -234,40 +236,14 @@ def to_table(cmp: NetworkComparison, width: int | None = None) -> str:
 
 
 # ---- csv / markdown ------------------------------------------------------------------------
-_CSV_CORE = ("name", "supported", "macs_dense", "macs_effective", "weight_count", "weight_nnz",
-             "weight_bytes_dense", "weight_bytes_stored", "weights_on_chip", "dram_read_bytes",
-             "dram_write_bytes", "dram_weight_bytes", "energy_pj", "latency_cycles",
-             "latency_s", "bottleneck")
-
-
-def _csv_row(row: dict, components: list[str]) -> dict:
-    out = {k: row[k] for k in _CSV_CORE}
-    out.update({f"energy_{c}_pj": row["energy_breakdown_pj"].get(c, 0.0) for c in components})
-    for side in ("dense", "baseline"):
-        out.update({f"{side}_{k}": row[side][k] for k in _CSV_CORE if k in row[side]})
-    savings = row["savings"] or {}
-    out.update({f"savings_{k}": savings.get(k) for k in SAVINGS_KEYS})
-    attribution = row["attribution"] or {}
-    for part in ("pruning", "accelerator", "combined"):
-        values = attribution.get(part) or {}
-        out.update({f"{part}_{k}": values.get(k) for k in SAVINGS_KEYS})
-    out["notes"] = "; ".join(row.get("notes") or ())
-    return out
-
-
-SAVINGS_KEYS = ("energy_x", "latency_x", "memory_x", "dram_traffic_x")
-
-
 def to_csv(cmp: NetworkComparison) -> str:
-    """One CSV row per layer and a ``total`` row; units in the column names."""
-    data = cmp.to_dict()
-    rows = data["layers"] + [data["total"]]
-    components = list(dict.fromkeys(c for r in rows for c in r["energy_breakdown_pj"]))
-    flat = [_csv_row(r, components) for r in rows]
+    """One CSV row per layer and a ``total`` row (:meth:`NetworkComparison.to_rows`); units
+    in the column names."""
+    rows = cmp.to_rows()
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(flat)
+    writer.writerows(rows)
     return buf.getvalue()
 
 

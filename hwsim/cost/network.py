@@ -81,6 +81,12 @@ class NetworkCost:
         return {"network": self.name, "arch": self.arch, "profile": self.profile,
                 "residency": self.residency.to_dict(), "layers": rows, "total": total}
 
+    def to_rows(self) -> list[dict]:
+        """Per layer then ``total``, flat dicts with unit-named keys (:mod:`hwsim.cost.rows`):
+        ``csv.DictWriter`` or ``pandas.DataFrame(net.to_rows())``."""
+        from hwsim.cost.rows import rows_of
+        return rows_of(self.to_dict())
+
 
 def _core(cost: LayerCost) -> dict:
     full = cost.to_dict()
@@ -141,6 +147,13 @@ class NetworkComparison:
                               "dense": self.dense.residency.to_dict(),
                               "baseline": self.baseline.residency.to_dict()},
                 "layers": rows, "total": total}
+
+    def to_rows(self) -> list[dict]:
+        """Per layer then ``total``: the pruned run's fields, ``dense_*`` / ``baseline_*``,
+        ``savings_*`` and ``pruning_*`` / ``accelerator_*`` / ``combined_*`` ratios, as flat
+        dicts with unit-named keys (:mod:`hwsim.cost.rows`; what ``--format csv`` writes)."""
+        from hwsim.cost.rows import rows_of
+        return rows_of(self.to_dict())
 
 
 def _layers_of(workload) -> tuple[str, str | None, tuple[LayerWorkload, ...]]:
