@@ -15,6 +15,7 @@ import os
 import sys
 
 from hwsim.errors import ConfigError, Problem
+from hwsim.report.layout import fit_lines, text_table, wrap_lines
 
 BUILTIN_MODELS = ("lenet300", "lenet5")
 
@@ -89,40 +90,53 @@ def _schedule_name(args: argparse.Namespace) -> str:
 
 def _prune(args, schedule, data, progress: bool) -> int:
     from pruning import run_schedule
-    from pruning.records import table_header, table_row
 
     totals: dict[str, int] = {}
+    rows: list[list[str]] = []
 
     def on_dense(dense: dict) -> None:
         totals.update(dense["layer_weights"])
-        print(table_header(list(totals)))
-        print(table_row(None, list(totals), dense["weights"], dense["test_accuracy_pct"],
-                        totals), flush=True)
+        rows.append(["dense", "-", *(f"{totals[n]:,} (100%)" for n in totals),
+                     f"{dense['weights']:,}", "1.0x", "-", f"{dense['test_accuracy_pct']:.2f}%"])
+        print(fit_lines(f"dense: {dense['weights']:,} weights, test accuracy "
+                        f"{dense['test_accuracy_pct']:.2f}%"), flush=True)
 
     def on_iteration(record) -> None:
-        print(table_row(record, list(totals), totals=totals), flush=True)
+        kept = [f"{record.kept_weights[n]:,} ({100 * record.kept_weights[n] / totals[n]:.0f}%)"
+                for n in totals]
+        rows.append([str(record.index), record.phase, *kept, f"{record.kept_total:,}",
+                     f"{record.compression_x:.1f}x", f"{record.accuracy_pruned_pct:.2f}%",
+                     f"{record.test_accuracy_pct:.2f}%"])
+        print(fit_lines(f"iteration {record.index} ({record.phase}): {record.kept_total:,} "
+                        f"weights kept ({record.compression_x:.1f}x), test accuracy "
+                        f"{record.accuracy_pruned_pct:.2f}% pruned -> "
+                        f"{record.test_accuracy_pct:.2f}% retrained"), flush=True)
 
-    print(f"pruning {args.model} with schedule {schedule.name} on {data.source} "
-          f"({len(data.train_y)} train / {len(data.test_y)} test)", flush=True)
+    print(fit_lines(f"pruning {args.model} with schedule {schedule.name} on {data.source} "
+                    f"({len(data.train_y)} train / {len(data.test_y)} test)"), flush=True)
     result = run_schedule(args.model, schedule, data, args.out, progress, args.dense_checkpoint,
                           on_iteration=on_iteration, on_dense=on_dense)
+    headers = ["iter", "phase", *(f"{n} kept" for n in totals), "total kept", "compr.",
+               "acc pruned", "acc retrained"]
+    print("\n" + text_table(headers, rows, keys=2), end="")
     final = result.summary["final"]
-    print(f"\ndense {result.dense_accuracy_pct:.2f}% -> pruned {final['test_accuracy_pct']:.2f}% "
-          f"({final['accuracy_change_pp']:+.2f} pp), {final['kept_total']:,} weights kept, "
-          f"{final['compression_x']:.1f}x fewer")
-    for op in result.summary["export"]["unsupported"]:
-        print(f"not exported: {op['name']} ({op['type']}): {op['reason']}")
-    for line in n_m_lines(result.summary["export"].get("n_m") or {}):
-        print(line)
-    print(f"wrote {result.summary_path}, {result.workload_path}, {result.checkpoint_path}")
+    lines = [f"dense {result.dense_accuracy_pct:.2f}% -> pruned "
+             f"{final['test_accuracy_pct']:.2f}% ({final['accuracy_change_pp']:+.2f} pp), "
+             f"{final['kept_total']:,} weights kept, {final['compression_x']:.1f}x fewer"]
+    lines += [f"not exported: {op['name']} ({op['type']}): {op['reason']}"
+              for op in result.summary["export"]["unsupported"]]
+    lines += n_m_lines(result.summary["export"].get("n_m") or {})
+    lines.append(f"wrote {result.summary_path}, {result.workload_path}, "
+                 f"{result.checkpoint_path}")
     if "hardware_aware" in result.summary:
         from pruning.hw_aware import describe_targets
-        print("\n".join(describe_targets(result.summary["hardware_aware"])))
+        lines += describe_targets(result.summary["hardware_aware"])
     if result.compacted_workload_path is not None:
         layers = result.summary["compaction"]["layers"]
         shapes = " -> ".join(f"{c['name']} {c['in_after']}x{c['out_after']}" for c in layers)
-        print(f"compacted (pruned channels removed): {shapes}; wrote "
-              f"{result.compacted_workload_path}")
+        lines.append(f"compacted (pruned channels removed): {shapes}; wrote "
+                     f"{result.compacted_workload_path}")
+    print("\n" + "\n".join(wrap_lines(lines)))
     return 0
 
 
@@ -141,14 +155,15 @@ def _sensitivity(args, schedule, data, progress: bool) -> int:
 
     result = run_sensitivity(args.model, schedule, data, args.out, progress,
                              args.dense_checkpoint)
-    print(f"dense test accuracy {result.baseline_accuracy_pct:.2f}% "
-          f"({result.eval_samples} images); accuracy without retraining:")
+    lines = [f"dense test accuracy {result.baseline_accuracy_pct:.2f}% "
+             f"({result.eval_samples} images); accuracy without retraining:"]
     for curve in result.curves:
         cells = ", ".join(f"{v:g}: {a:.1f}% (kept {100 * k:.0f}%)" for v, k, a in
                           zip(curve.values, curve.kept_fraction, curve.accuracy_pct))
-        print(f"  {curve.layer} ({result.parameter}) {cells}")
+        lines.append(f"  {curve.layer} ({result.parameter}) {cells}")
     tolerance = schedule.sensitivity.tolerance_pp
     picked = pick_qualities(result, tolerance)
-    print(f"largest {result.parameter} within {tolerance} pp per layer: {picked}")
+    lines.append(f"largest {result.parameter} within {tolerance} pp per layer: {picked}")
+    print("\n".join(wrap_lines(lines)))
     print(f"wrote {os.path.join(args.out, 'sensitivity.json')} and sensitivity.png")
     return 0
