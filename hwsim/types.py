@@ -119,6 +119,27 @@ class VectorOp(StrEnum):
     GATHER = "gather"
 
 
+class Activation(StrEnum):
+    """The function of an ``activation`` vector layer (``LayerWorkload.activation``), and what
+    an accelerator's output path applies (``compute.output_activations``). ``relu6`` /
+    ``hardtanh`` / ``clamp`` are clipped ReLUs (a compare and a select, like ``relu``)."""
+
+    RELU = "relu"
+    RELU6 = "relu6"
+    LEAKY_RELU = "leaky_relu"
+    HARDTANH = "hardtanh"
+    CLAMP = "clamp"
+    GELU = "gelu"
+    SILU = "silu"
+    MISH = "mish"
+    SIGMOID = "sigmoid"
+    TANH = "tanh"
+    HARDSWISH = "hardswish"
+    HARDSIGMOID = "hardsigmoid"
+    ELU = "elu"
+    SOFTPLUS = "softplus"
+
+
 class Residency(StrEnum):
     """Whether a layer's weights stay on chip across inferences (decided in
     :mod:`hwsim.cost.residency`, the same way for the analytical model and the simulator).

@@ -53,7 +53,7 @@ from torch import fx, nn
 
 from hwsim.errors import HwsimError
 from hwsim.workload import Network, save_network
-from pruning.export import export_model
+from pruning.export import export_pruned
 from pruning.methods import current_mask, fixed_mask, make_permanent
 from pruning.models import prunable_layers
 
@@ -448,9 +448,9 @@ class CompactedExport:
 
 def export_compacted(model: nn.Module, sample_inputs: torch.Tensor, name: str,
                      path: str | os.PathLike, source: str | None = None) -> CompactedExport:
-    """Compact ``model`` (:func:`compact_model`), export the copy as ``export_model`` does,
+    """Compact ``model`` (:func:`compact_model`), export the copy as ``export_pruned`` does,
     record the original shapes and write the workload file ``path``."""
     result = compact_model(model, sample_inputs)
-    exported = export_model(result.model, sample_inputs, name, source=source)
+    exported = export_pruned(result.model, sample_inputs, name, source=source)
     network = with_original_shapes(exported.network, result)
     return CompactedExport(network, Path(save_network(network, path)), result)

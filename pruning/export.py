@@ -1,5 +1,14 @@
 """Export a (pruned) torch model to hwsim's torch-free :class:`hwsim.workload.Network`.
 
+:func:`export_pruned` is what ``hwsim prune`` and ``hwsim run`` use: the graph export
+(:func:`pruning.graph_export.export_graph`, ``torch.export``: every op accounted for, a ReLU
+after a layer recorded as that layer's ``producer``-linked activation) with this module's N:M
+check and provenance; when ``torch.export`` cannot capture the model it falls back to the fx /
+hook export below (:func:`export_model`, Conv2d and Linear only) and says so
+(``traced_with``, ``fallback_reason``).
+
+The fx / hook export (:func:`export_model`):
+
 Per Conv2d/Linear layer: the shape seen on real inputs, the mask (numpy bool, weight shape), the
 per-row / per-column nnz of the (K, C_g*R*S) matrix view, the weight density, and, measured over
 the sample in eval mode:
@@ -61,13 +70,38 @@ class _LayerStats:
 @dataclass(frozen=True)
 class ExportResult:
     """The exported network, the ops it could not model, how it was traced, and the N:M check
-    of each layer given a pattern (``n_m``: layer -> :class:`hwsim.formats.NMCheck`)."""
+    of each layer given a pattern (``n_m``: layer -> :class:`hwsim.formats.NMCheck`);
+    ``coverage`` (a :class:`pruning.coverage.CoverageReport`) and ``fallback_reason`` (why
+    ``torch.export`` was not used) from :func:`export_pruned`."""
 
     network: Network
     unsupported: tuple[UnsupportedOp, ...]
     traced_with: str
     samples: int
     n_m: dict = field(default_factory=dict)
+    coverage: object = None
+    fallback_reason: str = ""
+
+
+def export_pruned(model: nn.Module, sample_inputs: torch.Tensor, name: str,
+                  source: str | None = None,
+                  n_m: dict[str, tuple[int, int]] | None = None) -> ExportResult:
+    """The graph export of ``model`` on ``sample_inputs`` (module docstring), with the N:M
+    check of :func:`export_model` and ``source`` as the network's provenance."""
+    from pruning.graph_export import export_graph
+    if len(sample_inputs) == 0:
+        raise HwsimError("export needs at least one sample input")
+    graph = export_graph(model, sample_inputs, name)
+    profile = source or f"measured on {len(sample_inputs)} sample inputs"
+    checks = check_model(model, n_m) if n_m else {}
+    if checks:
+        profile = f"{profile}; {describe_checks(checks)}"
+        message = violation_message(checks, name)
+        if message:
+            warnings.warn(message, stacklevel=2)
+    network = Network(name, graph.network.layers, profile)
+    return ExportResult(network, graph.unsupported, graph.traced_with, graph.samples, checks,
+                        graph.coverage, graph.fallback_reason)
 
 
 def export_network(model: nn.Module, sample_inputs: torch.Tensor, name: str,

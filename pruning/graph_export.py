@@ -99,7 +99,7 @@ def export_graph(model: nn.Module, sample_inputs, name: str, chunk: int = 16,
         stats = _Measure(gm, plans, step).run_all(inputs, images)
     finally:
         model.train(was_training)
-    layers, rows = _records(stats, plans)
+    layers, rows = _records(stats, plans, _producers(gm.graph, plans))
     unsupported = tuple(UnsupportedOp(f"{p.module}.{p.node}".strip("."), p.op, p.reason)
                         for p in plans.values() if p.role == "unmodelled")
     network = Network(name, tuple(layers), f"measured on {images} sample inputs")
@@ -171,6 +171,29 @@ def _output_nodes(graph: fx.Graph, plans: dict[str, NodePlan]) -> dict[str, str]
         if len(users) == 1 and op_name(users[0]) in ("relu", "relu_"):
             last = users[0]
         found[last.name] = node.name
+    return found
+
+
+def _producers(graph: fx.Graph, plans: dict[str, NodePlan]) -> dict[str, str]:
+    """Activation node -> the weighted / act x act node whose output (through a folded
+    BatchNorm) is its only input and has no other user: the activation the producer's output
+    path can apply (``LayerWorkload.producer``, :mod:`hwsim.cost.fusion`)."""
+    found = {}
+    for node in graph.nodes:
+        plan = plans.get(node.name)
+        if plan is None or plan.role not in ("weighted", "act_matmul"):
+            continue
+        last = node
+        if len(last.users) == 1 and plans.get(next(iter(last.users)).name,
+                                                NodePlan("", "", "")).role == "folded":
+            last = next(iter(last.users))
+        if len(last.users) != 1:
+            continue
+        user = next(iter(last.users))
+        user_plan = plans.get(user.name)
+        if (user_plan is not None and user_plan.vector_op is VectorOp.ACTIVATION
+                and [a.name for a in tensor_args(user)] == [last.name]):
+            found[user.name] = node.name
     return found
 
 
@@ -366,8 +389,8 @@ _MEASURE = {"weighted": _measure_weighted, "act_matmul": _measure_act_matmul,
 
 # ---- records ---------------------------------------------------------------------------------
 
-def _records(stats: dict[str, _Stat], plans: dict[str, NodePlan]):
+def _records(stats: dict[str, _Stat], plans: dict[str, NodePlan], producers: dict[str, str]):
     """(layers, coverage rows) in graph order; a row is (op, modelled as, MACs per image,
     bytes per image, covered)."""
     from pruning.graph_records import build_records
-    return build_records(stats, plans)
+    return build_records(stats, plans, producers)

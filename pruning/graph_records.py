@@ -14,15 +14,27 @@ from hwsim.types import LayerKind, VectorOp
 from hwsim.workload import LayerWorkload
 
 _BYTES = 4  # float32 elements, as the model ran
+# ATen activation op -> hwsim.types.Activation (in-place variants included)
+ACTIVATION_NAMES = {"relu": "relu", "relu_": "relu", "relu6": "relu6", "hardtanh": "hardtanh",
+                    "hardtanh_": "hardtanh", "leaky_relu": "leaky_relu", "clamp": "clamp",
+                    "gelu": "gelu", "silu": "silu", "silu_": "silu", "mish": "mish",
+                    "sigmoid": "sigmoid", "tanh": "tanh", "hardswish": "hardswish",
+                    "hardswish_": "hardswish", "hardsigmoid": "hardsigmoid", "elu": "elu",
+                    "softplus": "softplus"}
 
 
-def build_records(stats: dict, plans: dict) -> tuple[list[LayerWorkload], list[tuple]]:
-    """(layers, coverage rows) in graph order."""
+def build_records(stats: dict, plans: dict, producers: dict | None = None
+                  ) -> tuple[list[LayerWorkload], list[tuple]]:
+    """(layers, coverage rows) in graph order. ``producers``: activation node -> the MAC
+    node whose output it alone reads (its record names that layer in ``producer``)."""
     names = _names(plans)
+    producers = producers or {}
     layers, rows = [], []
     for node, stat in stats.items():
         plan = stat.plan
         made = _make(stat, names[node]) if stat.images else []
+        if made and node in producers and producers[node] in names:
+            made = [_with_producer(made[0], plan.op, names[producers[node]])]
         if plan.role == "maybe_copy" and not stat.shape.get("copies", False):
             made = []
             rows.append((plan.op, "view (no copy: contiguous / same dtype)", 0, 0, True))
@@ -38,6 +50,16 @@ def build_records(stats: dict, plans: dict) -> tuple[list[LayerWorkload], list[t
         else:
             rows.append((plan.op, _no_record_text(plan), 0, 0, True))
     return layers, rows
+
+
+def _with_producer(layer: LayerWorkload, op: str, producer: str) -> LayerWorkload:
+    """``layer`` (an activation) named ``<producer>.<function>`` (``fc1.relu``), with its
+    function and the layer whose output it alone reads."""
+    from dataclasses import replace
+    function = ACTIVATION_NAMES.get(op)
+    if not function:
+        return layer
+    return replace(layer, name=f"{producer}.{function}", activation=function, producer=producer)
 
 
 def _no_record_text(plan) -> str:

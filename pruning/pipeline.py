@@ -26,7 +26,7 @@ from pruning.checkpoint import load_checkpoint, save_checkpoint
 from pruning.compact import export_compacted
 from pruning.data import MnistData
 from pruning.dead import remove_dead_neurons
-from pruning.export import export_model
+from pruning.export import export_pruned
 from pruning.graph import ModelGraph, trace_model
 from pruning.methods import current_mask, method_kwargs, prune_layers
 from pruning.models import MODELS, build_model, prunable_layers
@@ -223,11 +223,11 @@ class _Run:
         from hwsim.workload import save_network
 
         samples = self.data.test_x[:self.schedule.export.samples]
-        export = export_model(self.model, samples, f"{self.label}-{self.schedule.name}",
-                              source=f"pruning run {self.schedule.name} on {self.label}, "
-                                     f"measured on {len(samples)} test images",
-                              n_m=schedule_patterns(self.schedule,
-                                                    selected_layers(self.model, self.schedule)))
+        export = export_pruned(self.model, samples, f"{self.label}-{self.schedule.name}",
+                               source=f"pruning run {self.schedule.name} on {self.label}, "
+                                      f"measured on {len(samples)} test images",
+                               n_m=schedule_patterns(self.schedule,
+                                                     selected_layers(self.model, self.schedule)))
         workload = save_network(export.network, out / self.schedule.export.workload_file)
         compacted = (export_compacted(self.model, samples, f"{export.network.name}-compacted",
                                       out / self.schedule.export.compacted_workload_file,
@@ -320,6 +320,9 @@ class _Run:
             "final": final,
             "export": {"workload_file": Path(workload).name, "samples": export.samples,
                        "traced_with": export.traced_with,
+                       "fallback_reason": export.fallback_reason,
+                       "coverage": (export.coverage.as_dict() if export.coverage is not None
+                                    else None),
                        "unsupported": [op.as_dict() for op in export.unsupported],
                        "n_m": checks_as_dict(export.n_m),
                        "layers": [{"name": l.name, "weight_density": l.effective_weight_density,

@@ -106,7 +106,8 @@ def _vector_fields(cfg: ArchConfig, table, scale: float) -> dict:
     """``vector`` and ``runs`` of the Accelerator (:mod:`hwsim.arch.vector`)."""
     from hwsim.arch.vector import build_vector_unit
     vector, runs = build_vector_unit(cfg, table, scale)
-    return {"vector": vector, "runs": runs}
+    return {"vector": vector, "runs": runs,
+            "output_activations": tuple(cfg.compute.output_activations)}
 
 
 class _Context:

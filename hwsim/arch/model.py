@@ -180,6 +180,9 @@ class Accelerator:
     """The vector (SIMD) unit running ``vector`` layers (:mod:`hwsim.arch.vector`); None: none."""
     runs: tuple = ()
     """Layer kinds the MAC array runs (``compute.runs``; empty: the dataflow's default)."""
+    output_activations: tuple = ()
+    """Activation functions the output path applies (``compute.output_activations``): an
+    activation layer after a MAC layer run here is fused into it (:mod:`hwsim.cost.fusion`)."""
     technology_nm: float = 45.0
     residency: Residency = Residency.STREAMED
     residency_source: str = ""

@@ -59,8 +59,9 @@ IndexBits = Annotated[int, Field(ge=1, le=32)]
 Operands = Annotated[tuple[Operand, ...], Field(min_length=1)]
 
 
-from hwsim.config.vector import VectorUnitConfig, check_mac_kinds  # noqa: E402
-from hwsim.types import LayerKind  # noqa: E402
+from hwsim.config.vector import (VectorUnitConfig, check_mac_kinds,  # noqa: E402
+                                 check_output_activations)
+from hwsim.types import Activation, LayerKind  # noqa: E402
 
 
 class _Section(BaseModel):
@@ -134,7 +135,9 @@ LevelConfig = Annotated[Union[DramConfig, OnChipLevelConfig], Field(discriminato
 class ComputeConfig(_Section):
     """The MAC array. ``mac_energy_pj`` defaults to the reference table at the arithmetic
     precision: mult(max(weight_bits, activation_bits)) + add(accumulator_bits). ``runs``: the
-    layer kinds it runs (default by dataflow, :mod:`hwsim.config.vector`)."""
+    layer kinds it runs (default by dataflow, :mod:`hwsim.config.vector`);
+    ``output_activations``: the activation functions its output path applies to a layer's
+    results before they are written (:mod:`hwsim.config.vector`)."""
 
     pe_count: PositiveInt
     array_rows: PositiveInt
@@ -148,9 +151,11 @@ class ComputeConfig(_Section):
     mac_energy_pj: Optional[NonNegFloat] = None
     gated_mac_energy_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
     runs: Optional[tuple[LayerKind, ...]] = None
+    output_activations: tuple[Activation, ...] = ()
     source: str = ""
 
     _check_runs = field_validator("runs")(check_mac_kinds)
+    _check_activations = field_validator("output_activations")(check_output_activations)
 
 
 class FormatConfig(_Section):

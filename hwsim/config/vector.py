@@ -11,10 +11,20 @@ column broadcast (EIE), which runs ``linear`` and ``matmul`` with weights held i
 an ``act_matmul`` operand B would have to be re-encoded and written into the weight SRAM every
 inference, and conv2d needs an im2col lowering).
 
+``compute.output_activations`` lists the activation functions (:class:`hwsim.types.Activation`)
+the accelerator applies in its output path, to a layer's results on their way out of the
+accumulators (default: none). A ``vector`` activation layer whose ``producer`` is a MAC layer
+this accelerator runs is then applied there (fused) instead of running as a vector layer
+(:mod:`hwsim.cost.fusion`). EIE: ``[relu]`` (the PE applies ReLU to its destination
+activations before the leading-non-zero detection, EIE Sec. III and Fig. 4); a TPU-like
+systolic array's activation unit after the accumulators (TPU1, Jouppi et al. ISCA 2017 Sec. 2).
+TFLite's ``fused_activation_function`` on Conv2D / FullyConnected is the same idea in a model
+format.
+
 Example::
 
     vector: {lanes: 32, ops_per_lane_per_cycle: 1, source: "one ALU per array column"}
-    compute: {..., runs: [conv2d, linear, matmul, act_matmul]}
+    compute: {..., runs: [conv2d, linear, matmul, act_matmul], output_activations: [relu]}
 """
 from __future__ import annotations
 
@@ -48,6 +58,13 @@ def check_mac_kinds(values: Optional[tuple]) -> Optional[tuple]:
     return values
 
 
+def check_output_activations(values: tuple) -> tuple:
+    """``compute.output_activations``: none twice (the names are checked by the enum)."""
+    if len(set(values)) != len(values):
+        raise ValueError("must not list an activation twice")
+    return values
+
+
 def default_mac_kinds(dataflow: Dataflow) -> tuple[LayerKind, ...]:
     """The kinds a MAC array runs when ``compute.runs`` is not given (module docstring)."""
     if dataflow is Dataflow.COLUMN_BROADCAST:
@@ -55,4 +72,5 @@ def default_mac_kinds(dataflow: Dataflow) -> tuple[LayerKind, ...]:
     return MAC_KINDS
 
 
-__all__ = ["VectorUnitConfig", "check_mac_kinds", "default_mac_kinds"]
+__all__ = ["VectorUnitConfig", "check_mac_kinds", "check_output_activations",
+           "default_mac_kinds"]

@@ -27,6 +27,7 @@ from hwsim.cost import vector as vec
 from hwsim.cost.compute import MacCounts, mac_counts, structured_notes
 from hwsim.cost.cycles import compute_time
 from hwsim.cost.gpu.layer import estimate_gpu_layer
+from hwsim.cost.fusion import fused_cost, fused_producer
 from hwsim.cost.nest import LoopBounds
 from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
 from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
@@ -164,10 +165,15 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     ``weights_resident``: keep the weights on chip across inferences (None: the layer alone
     under the arch's residency policy, i.e. unless the policy is ``streamed``, when its stored
     weights fit the on-chip weight capacity; networks decide it in :mod:`hwsim.cost.residency`).
+    An activation its producer's output path applies costs nothing (:mod:`hwsim.cost.fusion`).
     Vector layers run on the vector unit (:mod:`hwsim.cost.vector`); an act x act matmul is
     priced with operand B on the weight path, never resident, and reported with no stored
     weights.
     """
+    if fused_producer(layer, arch) is not None:  # applied in its producer's output path
+        return fused_cost(layer, arch)
+    if arch.gpu is not None:  # GPUs: a roofline over kernels instead of a mapping search
+        return estimate_gpu_layer(layer, arch, weights_resident=weights_resident)
     if layer.kind is LayerKind.VECTOR or layer.kind is LayerKind.ACT_MATMUL:
         reason = vec.kind_unsupported_reason(layer, arch)
         if reason:
@@ -176,8 +182,6 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
             return vec.estimate_vector(layer, arch)
         return vec.without_stored_weights(estimate_layer(
             vec.as_weighted_matmul(layer), arch, options=options, weights_resident=False))
-    if arch.gpu is not None:  # GPUs: a roofline over kernels instead of a mapping search
-        return estimate_gpu_layer(layer, arch, weights_resident=weights_resident)
     reason = unsupported_reason(layer, arch)
     if reason:
         return _unsupported(layer, arch, reason)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from hwsim.arch.model import Accelerator
+from hwsim.cost.fusion import unfuse_orphans
 from hwsim.cost.layer import EstimateOptions, estimate_layer
 from hwsim.cost.records import LayerCost
 from hwsim.cost.residency import ResidencyPlan, plan_residency
@@ -195,6 +196,8 @@ def estimate_network(workload, arch: Accelerator, *,
     plan = plan_residency(layers, arch, residency)
     costs = [estimate_layer(l, arch, options=options, weights_resident=f)
              for l, f in zip(layers, plan.resident)]
+    costs = unfuse_orphans(layers, costs, arch, lambda i, l: estimate_layer(
+        l, arch, options=options, weights_resident=plan.resident[i]))
     moved, plan = _on_fallback(layers, costs, plan, arch, options, residency)
     coverage = Coverage.of(layers, [c.supported for c in costs],
                            [c.unsupported_reason for c in costs], moved)

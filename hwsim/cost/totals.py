@@ -75,13 +75,20 @@ def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> L
         bottleneck=max(share, key=share.get) if share else "compute",
         clock_hz=clock_hz,
         compulsory_dram_bytes=sum(c.compulsory_dram_bytes for c in ok),
-        weights_on_chip=bool(ok) and all(c.weights_on_chip for c in ok),
-        weights_fit_on_chip=bool(ok) and all(c.weights_fit_on_chip for c in ok),
+        weights_on_chip=_all_weighted(ok, "weights_on_chip"),
+        weights_fit_on_chip=_all_weighted(ok, "weights_fit_on_chip"),
         model_load_dram_bytes=sum(c.model_load_dram_bytes for c in ok),
         peak_activation_bytes=max((c.peak_activation_bytes for c in ok), default=0.0),
         utilization=issued / cycles if cycles else 0.0,
         imbalance=Imbalance(ideal / modelled if modelled else 1.0, "sum over layers",
                             all(c.imbalance.exact for c in ok), ideal, modelled))
+
+
+def _all_weighted(costs, flag: str) -> bool:
+    """``flag`` holds for every row with stored weights (vector, act x act and fused rows
+    store none and do not count), and there is at least one such row."""
+    weighted = [c for c in costs if c.weight_count]
+    return bool(weighted) and all(getattr(c, flag) for c in weighted)
 
 
 __all__ = ["total_cost"]

@@ -22,6 +22,7 @@ import simpy
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost.layer import EstimateOptions, estimate_layer
+from hwsim.cost.fusion import fused_cost, fused_producer, unfuse_orphans
 from hwsim.cost.pinning import layer_pins
 from hwsim.cost.records import Imbalance, LayerCost, LayerMapping
 from hwsim.cost.residency import plan_residency
@@ -149,6 +150,9 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
     ``weights_resident``: the layer's residency decision (from
     :func:`hwsim.cost.residency.plan_residency` over its network; None: the layer alone under
     the arch's policy), passed to the analytical estimate so both models agree on it."""
+    if fused_producer(layer, arch) is not None:  # applied in the producer's output path
+        return SimResult(fused_cost(layer, arch, "simulator"), fused_cost(layer, arch),
+                         SimStats("fused"), Comparison())
     if arch.gpu is not None:  # GPUs are priced by the roofline model only (docs/GPU.md)
         raise UnsupportedLayerError(layer.name, GPU_SIM_REASON)
     if layer.kind is LayerKind.VECTOR:  # the vector unit (hwsim.sim.vector)
@@ -224,8 +228,15 @@ def simulate_network(layers: Iterable[LayerWorkload], arch: Accelerator,
     plan = plan_residency(layers, arch, residency)
     out = []
     for layer, resident in zip(layers, plan.resident):
-        try:
-            out.append(simulate(layer, arch, options, weights_resident=resident))
-        except UnsupportedLayerError as exc:
-            out.append(unsupported_result(layer, arch, exc.reason))
+        out.append(_simulate_row(layer, arch, options, resident))
+    out = unfuse_orphans(layers, out, arch, lambda i, l: _simulate_row(
+        l, arch, options, plan.resident[i]))
     return tuple(out)
+
+
+def _simulate_row(layer: LayerWorkload, arch: Accelerator, options: SimOptions,
+                  resident: bool | None) -> SimResult:
+    try:
+        return simulate(layer, arch, options, weights_resident=resident)
+    except UnsupportedLayerError as exc:
+        return unsupported_result(layer, arch, exc.reason)

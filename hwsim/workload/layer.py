@@ -41,7 +41,7 @@ from typing import Mapping
 import numpy as np
 
 from hwsim.errors import ConfigError, Problem
-from hwsim.types import LayerKind, VectorOp
+from hwsim.types import Activation, LayerKind, VectorOp
 
 LOOP_DIMS = ("N", "G", "K", "C", "P", "Q", "R", "S")
 
@@ -70,6 +70,14 @@ class LayerWorkload:
     Example: LeNet-300 fc2 with 150 of 300 inputs and 50 of 100 neurons left is
     ``LayerWorkload("fc2", "linear", 150, 50, original_in_channels=300,
     original_out_channels=100)``; its ``with_densities()`` has 300 inputs and 100 outputs.
+
+    An ``activation`` vector layer names its function (``activation``, :class:`Activation`)
+    and, when its only input is a MAC layer's output that nothing else reads, that layer
+    (``producer``): an accelerator whose output path applies the function
+    (``compute.output_activations``) then applies it there, at no cost of its own
+    (:mod:`hwsim.cost.fusion`). LeNet-300's first ReLU:
+    ``LayerWorkload("fc1.relu", "vector", 300, 300, vector_op="activation",
+    activation="relu", producer="fc1")``.
     """
 
     name: str
@@ -95,11 +103,15 @@ class LayerWorkload:
     original_out_channels: int | None = None
     vector_op: VectorOp | None = None
     ops_per_element: float = 1.0
+    activation: Activation | None = None
+    producer: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", LayerKind(self.kind))
         if self.vector_op is not None:
             object.__setattr__(self, "vector_op", VectorOp(self.vector_op))
+        if self.activation is not None and self.activation in Activation._value2member_map_:
+            object.__setattr__(self, "activation", Activation(self.activation))
         for name in ("kernel", "stride", "padding", "dilation"):
             object.__setattr__(self, name, _pair(getattr(self, name)))
         problems = list(_shape_problems(self))
@@ -252,7 +264,8 @@ class LayerWorkload:
             self.original_out_channels or self.out_channels, self.in_height,
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             self.batch, weight, inputs, outputs, vector_op=self.vector_op,
-            ops_per_element=self.ops_per_element)
+            ops_per_element=self.ops_per_element, activation=self.activation,
+            producer=self.producer)
 
     def with_batch(self, batch: int) -> "LayerWorkload":
         """A copy for another batch size (exact effective MACs scale with the batch)."""
@@ -262,7 +275,8 @@ class LayerWorkload:
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             batch, self.weight_density, self.input_density, self.output_density,
             self.weight_mask, self.row_nnz, self.col_nnz, macs, self.original_in_channels,
-            self.original_out_channels, self.vector_op, self.ops_per_element)
+            self.original_out_channels, self.vector_op, self.ops_per_element,
+            activation=self.activation, producer=self.producer)
 
 
 @dataclass(frozen=True)
@@ -336,6 +350,21 @@ def _vector_problems(layer: LayerWorkload):
         yield Problem(f"{layer.name}.ops_per_element", "must be >= 0", layer.ops_per_element)
     if is_vector and layer.groups != 1:
         yield Problem(f"{layer.name}.groups", "must be 1 for a vector layer", layer.groups)
+    yield from _activation_problems(layer)
+
+
+def _activation_problems(layer: LayerWorkload):
+    """``activation`` is a known function, on an activation vector layer only; ``producer``
+    needs an ``activation``."""
+    if layer.activation is not None and not isinstance(layer.activation, Activation):
+        yield Problem(f"{layer.name}.activation", "must be one of "
+                      + ", ".join(a.value for a in Activation), layer.activation)
+    elif layer.activation is not None and layer.vector_op is not VectorOp.ACTIVATION:
+        yield Problem(f"{layer.name}.activation", "must be absent unless vector_op is "
+                      "'activation'", str(layer.activation))
+    if layer.producer is not None and layer.activation is None:
+        yield Problem(f"{layer.name}.producer", "must come with an activation (the function "
+                      "the producer's output path would apply)", layer.producer)
 
 
 def _original_problems(layer: LayerWorkload):

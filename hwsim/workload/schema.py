@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from hwsim.config.problems import indexed, problem_from_error
 from hwsim.errors import Problem
-from hwsim.types import LayerKind, VectorOp
+from hwsim.types import Activation, LayerKind, VectorOp
 
 
 def _as_pair(value: Any) -> Any:
@@ -64,6 +64,8 @@ class LayerSpec(BaseModel):
     removed channels (a compacted layer); the dense baseline uses them. Absent: not compacted.
     ``vector_op`` / ``ops_per_element``: a ``kind: vector`` layer's op and vector-unit ops per
     output element (``in_channels`` / ``out_channels`` are then elements read / written).
+    ``activation`` / ``producer``: an activation layer's function and the MAC layer whose output
+    it alone reads (applied in that layer's output path where the accelerator can).
     """
 
     model_config = _FROZEN
@@ -89,6 +91,8 @@ class LayerSpec(BaseModel):
     original_out_channels: Optional[Size] = None
     vector_op: Optional[VectorOp] = None
     ops_per_element: Annotated[float, Field(ge=0.0)] = 1.0
+    activation: Optional[Activation] = None
+    producer: Optional[str] = Field(default=None, min_length=1)
 
 
 class LayerOverride(BaseModel):

@@ -27,9 +27,12 @@ GELU_OPS = 4.0
 
 
 def _vector(name: str, inputs: int, outputs: int, op: VectorOp, ops: float = 1.0,
-            batch: int = 1) -> LayerWorkload:
+            batch: int = 1, activation: str | None = None,
+            producer: str | None = None) -> LayerWorkload:
+    """A vector layer; an activation that alone reads a MAC layer's output names it
+    (``producer``: fused where the accelerator's output path applies ``activation``)."""
     return LayerWorkload(name, LayerKind.VECTOR, inputs, outputs, batch=batch, vector_op=op,
-                         ops_per_element=ops)
+                         ops_per_element=ops, activation=activation, producer=producer)
 
 
 def _linear(name: str, rows: int, d_in: int, d_out: int, batch: int) -> LayerWorkload:
@@ -56,7 +59,8 @@ def encoder_block(prefix: str, seq: int, width: int, heads: int, ff: int,
         _vector(f"{att}.add", 2 * act, act, VectorOp.ELEMENTWISE, 1.0, batch),
         _vector(f"{att}.norm", act, act, VectorOp.NORM, LAYER_NORM_OPS, batch),
         _linear(f"{prefix}.intermediate", seq, width, ff, batch),
-        _vector(f"{prefix}.gelu", seq * ff, seq * ff, VectorOp.ACTIVATION, GELU_OPS, batch),
+        _vector(f"{prefix}.gelu", seq * ff, seq * ff, VectorOp.ACTIVATION, GELU_OPS, batch,
+                "gelu", f"{prefix}.intermediate"),
         _linear(f"{prefix}.output", seq, ff, width, batch),
         _vector(f"{prefix}.output.add", 2 * act, act, VectorOp.ELEMENTWISE, 1.0, batch),
         _vector(f"{prefix}.output.norm", act, act, VectorOp.NORM, LAYER_NORM_OPS, batch),
@@ -75,7 +79,8 @@ def bert_base_layers(seq: int = 128, batch: int = 1) -> tuple[LayerWorkload, ...
     for i in range(12):
         layers += encoder_block(f"encoder.layer.{i}", seq, width, 12, 3072, batch)
     layers += [_linear("pooler.dense", 1, width, width, batch),
-               _vector("pooler.tanh", width, width, VectorOp.ACTIVATION, 3.0, batch)]
+               _vector("pooler.tanh", width, width, VectorOp.ACTIVATION, 3.0, batch, "tanh",
+                       "pooler.dense")]
     return tuple(layers)
 
 

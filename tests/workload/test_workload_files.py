@@ -102,7 +102,8 @@ def test_every_problem_at_once_with_path_and_value():
         {"name": "m", "kind": "linear", "in_channels": 3, "out_channels": 4,
          "weight_mask": bad_mask}]})
     assert problems["layers.a.kernal"].value == "kernal"
-    assert "allowed in layers.a: col_nnz, dilation," in problems["layers.a.kernal"].requirement
+    assert "allowed in layers.a: activation, col_nnz, dilation," in \
+        problems["layers.a.kernal"].requirement
     assert "did you mean 'kernel'?" in problems["layers.a.kernal"].requirement
     assert problems["layers.b.in_channels"].value == -5
     assert problems["layers.c.kind"].value == "conv3d"

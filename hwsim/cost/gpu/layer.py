@@ -1,6 +1,7 @@
 """``estimate_gpu_layer``: one layer on a GPU (an arch with a ``gpu:`` section) -> LayerCost.
 
-Every kernel of :func:`~hwsim.cost.gpu.kernels.eligible_kernels` is priced on the roofline
+Vector layers and act x act matmuls: :mod:`hwsim.cost.gpu.vector`. For weight layers, every
+kernel of :func:`~hwsim.cost.gpu.kernels.eligible_kernels` is priced on the roofline
 (:mod:`hwsim.cost.gpu.roofline`) and the fastest runs, as a deployment would pick it; the notes
 name it and the alternatives' times. Energy is a table times counts: MACs x the precision's MAC
 energy + each level's bytes x its energy per access (HBM, L2, shared memory) + leakage x time;
@@ -16,6 +17,8 @@ from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost.gpu.kernels import KernelWork, eligible_kernels, kernel_work
 from hwsim.cost.gpu.roofline import Roofline, hbm_bytes, roofline
+from hwsim.cost.gpu.vector import (estimate_gpu_act_matmul, estimate_gpu_vector,
+                                  gpu_vector_unsupported_reason)
 from hwsim.cost.records import (LayerCost, LevelTraffic, RooflinePoint, WeightMemory,
                                 pairs_from)
 from hwsim.types import GpuKernel, LayerKind, Operand
@@ -26,11 +29,14 @@ KERNEL_LABELS = {GpuKernel.DENSE: "dense", GpuKernel.SEMI_STRUCTURED: "2:4",
                  GpuKernel.CSR: "csr", GpuKernel.BLOCK_SPARSE: "block-sparse"}
 
 
-def gpu_unsupported_reason(layer: LayerWorkload) -> str | None:
-    """Why the GPU model cannot price ``layer`` (only weight GEMMs are modelled), or None."""
-    if layer.kind not in GPU_KINDS:
-        return (f"the GPU model prices conv2d, linear and matmul layers; {layer.kind} is not "
-                "modelled yet")
+def gpu_unsupported_reason(layer: LayerWorkload, arch: Accelerator | None = None
+                           ) -> str | None:
+    """Why the GPU model cannot price ``layer``, or None: weight GEMMs, act x act matmuls and
+    vector layers (:mod:`hwsim.cost.gpu.vector`) are modelled."""
+    if layer.kind is LayerKind.VECTOR and arch is not None:
+        return gpu_vector_unsupported_reason(layer, arch)
+    if layer.kind not in GPU_KINDS + (LayerKind.ACT_MATMUL, LayerKind.VECTOR):
+        return f"the GPU model does not price {layer.kind} layers"
     return None
 
 
@@ -38,11 +44,16 @@ def estimate_gpu_layer(layer: LayerWorkload, arch: Accelerator, *,
                        weights_resident: bool | None = None) -> LayerCost:
     """The fastest eligible kernel's cost (module docstring). ``weights_resident`` True keeps
     the stored weights out of HBM (served from L2); GPUs are ``streamed`` by default."""
-    reason = gpu_unsupported_reason(layer)
+    reason = gpu_unsupported_reason(layer, arch)
     if reason:
         return LayerCost(layer.name, arch.name, False, reason, batch=layer.batch,
-                         macs_dense=layer.macs_dense, weight_count=layer.weight_count,
-                         weight_nnz=layer.weight_nnz, clock_hz=arch.compute.clock_hz)
+                         macs_dense=layer.macs_dense, weight_count=layer.stored_weight_count,
+                         weight_nnz=layer.weight_nnz if layer.kind.has_weights else 0,
+                         clock_hz=arch.compute.clock_hz)
+    if layer.kind is LayerKind.VECTOR:
+        return estimate_gpu_vector(layer, arch, _cost)
+    if layer.kind is LayerKind.ACT_MATMUL:
+        return estimate_gpu_act_matmul(layer, arch, _cost)
     from_hbm = not weights_resident
     works = [kernel_work(layer, arch, k) for k in eligible_kernels(layer, arch)]
     priced = [(w, roofline(w, arch, from_hbm)) for w in works]
