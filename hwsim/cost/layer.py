@@ -181,7 +181,8 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
         if layer.kind is LayerKind.VECTOR:
             return vec.estimate_vector(layer, arch)
         return vec.without_stored_weights(estimate_layer(
-            vec.as_weighted_matmul(layer), arch, options=options, weights_resident=False))
+            vec.as_weighted_matmul(layer), vec.operand_b_arch(layer, arch), options=options,
+            weights_resident=False), layer)
     reason = unsupported_reason(layer, arch)
     if reason:
         return _unsupported(layer, arch, reason)

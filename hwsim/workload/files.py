@@ -205,6 +205,10 @@ def _layer_to_dict(layer: LayerWorkload) -> dict:
     if layer.vector_op is not None:
         data["vector_op"] = str(layer.vector_op)
         data["ops_per_element"] = float(layer.ops_per_element)
+    if layer.kv_cache:
+        data["kv_cache"] = True
+        if layer.kv_bits is not None:
+            data["kv_bits"] = int(layer.kv_bits)
     if layer.activation is not None:
         data["activation"] = str(layer.activation)
     if layer.producer is not None:

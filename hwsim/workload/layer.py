@@ -78,6 +78,12 @@ class LayerWorkload:
     (:mod:`hwsim.cost.fusion`). LeNet-300's first ReLU:
     ``LayerWorkload("fc1.relu", "vector", 300, 300, vector_op="activation",
     activation="relu", producer="fc1")``.
+
+    A layer that touches a decoder's KV cache says so (``kv_cache``): an act_matmul reads its
+    operand B (K^T or V) from the cache, a vector layer writes its output (the new K, V) to it,
+    at ``kv_bits`` per element (None: the accelerator's activation bits). Llama-2-7B's decode
+    scores at context 2048: ``LayerWorkload("scores", "act_matmul", 32 * 128, 32 * 2048,
+    groups=32, kv_cache=True)`` (:mod:`hwsim.workload.decoder`).
     """
 
     name: str
@@ -105,6 +111,8 @@ class LayerWorkload:
     ops_per_element: float = 1.0
     activation: Activation | None = None
     producer: str | None = None
+    kv_cache: bool = False
+    kv_bits: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", LayerKind(self.kind))
@@ -265,7 +273,7 @@ class LayerWorkload:
             self.in_width, self.kernel, self.stride, self.padding, self.dilation, self.groups,
             self.batch, weight, inputs, outputs, vector_op=self.vector_op,
             ops_per_element=self.ops_per_element, activation=self.activation,
-            producer=self.producer)
+            producer=self.producer, kv_cache=self.kv_cache, kv_bits=self.kv_bits)
 
     def with_batch(self, batch: int) -> "LayerWorkload":
         """A copy for another batch size (exact effective MACs scale with the batch)."""
@@ -276,7 +284,8 @@ class LayerWorkload:
             batch, self.weight_density, self.input_density, self.output_density,
             self.weight_mask, self.row_nnz, self.col_nnz, macs, self.original_in_channels,
             self.original_out_channels, self.vector_op, self.ops_per_element,
-            activation=self.activation, producer=self.producer)
+            activation=self.activation, producer=self.producer, kv_cache=self.kv_cache,
+            kv_bits=self.kv_bits)
 
 
 @dataclass(frozen=True)
@@ -351,6 +360,22 @@ def _vector_problems(layer: LayerWorkload):
     if is_vector and layer.groups != 1:
         yield Problem(f"{layer.name}.groups", "must be 1 for a vector layer", layer.groups)
     yield from _activation_problems(layer)
+    yield from _kv_problems(layer)
+
+
+def _kv_problems(layer: LayerWorkload):
+    """``kv_cache`` on act_matmul and vector layers only; ``kv_bits`` an integer >= 1 that
+    needs ``kv_cache``."""
+    if layer.kv_cache and layer.kind not in (LayerKind.ACT_MATMUL, LayerKind.VECTOR):
+        yield Problem(f"{layer.name}.kv_cache", "must be false for a "
+                      f"{layer.kind} layer (act_matmul and vector layers touch the KV cache)",
+                      layer.kv_cache)
+    bits = layer.kv_bits
+    if bits is not None and (not isinstance(bits, (int, np.integer)) or isinstance(bits, bool)
+                             or bits < 1):
+        yield Problem(f"{layer.name}.kv_bits", "must be an integer >= 1", bits)
+    elif bits is not None and not layer.kv_cache:
+        yield Problem(f"{layer.name}.kv_bits", "must come with kv_cache: true", bits)
 
 
 def _activation_problems(layer: LayerWorkload):

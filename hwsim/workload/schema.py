@@ -66,6 +66,8 @@ class LayerSpec(BaseModel):
     output element (``in_channels`` / ``out_channels`` are then elements read / written).
     ``activation`` / ``producer``: an activation layer's function and the MAC layer whose output
     it alone reads (applied in that layer's output path where the accelerator can).
+    ``kv_cache`` / ``kv_bits``: an act_matmul that reads its operand B from a decoder's KV cache
+    or a vector layer that appends to it, at ``kv_bits`` per element (absent: activation bits).
     """
 
     model_config = _FROZEN
@@ -93,6 +95,8 @@ class LayerSpec(BaseModel):
     ops_per_element: Annotated[float, Field(ge=0.0)] = 1.0
     activation: Optional[Activation] = None
     producer: Optional[str] = Field(default=None, min_length=1)
+    kv_cache: bool = False
+    kv_bits: Optional[Size] = None
 
 
 class LayerOverride(BaseModel):
