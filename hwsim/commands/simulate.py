@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
                             add_residency_argument)
+from hwsim.commands.phase import add_phase_arguments, resolve_workload, with_phase
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.cost.network import CORE_FIELDS
@@ -36,7 +37,6 @@ from hwsim.report.units import (UNITS_NOTE, bytes_text, count_text, energy_text,
                                 signed_pct_text)
 from hwsim.sim import SimOptions, simulate, simulate_network
 from hwsim.sim.trace import trace_text
-from hwsim.workload import resolve_network
 
 FORMATS = ("table", "csv", "json", "md")
 
@@ -54,13 +54,14 @@ def register(subparsers) -> None:
     p.add_argument("--timeline", metavar="FILE", help="draw the event log (PNG, SVG, PDF)")
     p.add_argument("--mapping", metavar="FILE", help="pin mappings or constrain the mapping search (YAML; or an estimate's JSON output): docs/cost_model.md, Mapping files")
     add_residency_argument(p)
+    add_phase_arguments(p)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
-    net = resolve_network(args.workload, profile=args.profile, batch=args.batch)
+    net, phase = resolve_workload(args)
     options = SimOptions(fifo_depth=args.fifo_depth, seed=args.seed,
                          trace=bool(args.trace or args.timeline),
                          mappings=load_mapping_file(args.mapping, arch) if args.mapping else None)
@@ -77,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         draw_timeline(results[0] if args.layer else next(
             (r for r in results if r.cost.supported), results[0]), args.timeline)
     text = render(results, net, arch.name, args.format, args)
+    if phase is not None:
+        costs = [r.cost for r in results]
+        total = total_cost(costs, arch.name, costs[0].clock_hz if costs else 1.0)
+        text = with_phase(text, args.format, phase, {"simulated": total})
     if args.output:
         write_text_atomic(args.output, text)
     else:

@@ -194,6 +194,11 @@ class LayerCost:
     4-weight groups break the 2:4 pattern"); shown in tables and JSON."""
     roofline: RooflinePoint | None = None
     """Where a GPU layer sits on its roofline (None for other accelerators)."""
+    kv_cache_read_bytes: float = 0.0
+    """DRAM bytes of a decoder's KV cache read (an act_matmul's operand B; see
+    :mod:`hwsim.cost.vector`)."""
+    kv_cache_write_bytes: float = 0.0
+    """DRAM bytes appended to a decoder's KV cache (the new K and V)."""
 
     # ---- derived ---------------------------------------------------------------------------
     @property
@@ -263,6 +268,8 @@ class LayerCost:
             "traffic": [t.to_dict() for t in self.traffic],
             "notes": list(self.notes),
             "roofline": self.roofline.to_dict() if self.roofline else None,
+            "kv_cache_read_bytes": self.kv_cache_read_bytes,
+            "kv_cache_write_bytes": self.kv_cache_write_bytes,
         }
 
 

@@ -78,6 +78,8 @@ def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> L
         weights_on_chip=_all_weighted(ok, "weights_on_chip"),
         weights_fit_on_chip=_all_weighted(ok, "weights_fit_on_chip"),
         model_load_dram_bytes=sum(c.model_load_dram_bytes for c in ok),
+        kv_cache_read_bytes=sum(c.kv_cache_read_bytes for c in ok),
+        kv_cache_write_bytes=sum(c.kv_cache_write_bytes for c in ok),
         peak_activation_bytes=max((c.peak_activation_bytes for c in ok), default=0.0),
         utilization=issued / cycles if cycles else 0.0,
         imbalance=Imbalance(ideal / modelled if modelled else 1.0, "sum over layers",
@@ -92,3 +94,4 @@ def _all_weighted(costs, flag: str) -> bool:
 
 
 __all__ = ["total_cost"]
+

@@ -22,6 +22,15 @@ Worked example (``tests/cost/test_cost_vector.py``): a softmax over 1,000 elemen
 200,000 pJ; SRAM 4,000 B, 20,000 pJ; ops 5,000 x 0.5 = 2,500 pJ; energy 222,500 pJ. A 1 MiB
 softmax: 512 chunks of 2,048 B, load = store = 512 cycles, compute 2,560 cycles -> latency
 512 + 2,560 + 512 + 511 x 2,560 = 1,311,744 cycles (compute-bound).
+
+A decoder's KV cache (``LayerWorkload.kv_cache``, :mod:`hwsim.workload.decoder`): an act x
+act matmul reads its operand B from the cache at ``kv_bits`` per element (else at the
+activation bits: B is an activation), reported as ``kv_cache_read_bytes`` (B's DRAM reads); a
+vector layer appending to the cache writes its outputs at ``kv_bits``, reported as
+``kv_cache_write_bytes``. Every image / sequence has its own operand B, so the batch is folded
+into the groups before pricing (:func:`as_weighted_matmul`): at batch 4 the BERT scores read
+4 x (Q + K), not 4 x Q + K. Example: Llama-2-7B decode scores at context 2048, batch 1,
+16-bit KV: B = 32 heads x 128 x 2048 x 2 bytes = 16,777,216 bytes read from DRAM.
 """
 from __future__ import annotations
 
@@ -76,10 +85,19 @@ class VectorTiming:
         return self.load + self.compute + self.store + (self.chunks - 1) * stage
 
 
+def output_element_bytes(layer: LayerWorkload, arch: Accelerator) -> float:
+    """Bytes per output element of a vector layer: ``kv_bits`` / 8 for a KV-cache append
+    that gives them, else the activation bits / 8 (e.g. 8-bit KV on a 16-bit arch: 1.0)."""
+    if layer.kv_cache and layer.kv_bits is not None:
+        return layer.kv_bits / 8
+    return arch.compute.activation_bits / 8
+
+
 def vector_timing(layer: LayerWorkload, arch: Accelerator) -> VectorTiming:
     """The :class:`VectorTiming` of ``layer`` on ``arch`` (module docstring)."""
     act_bytes = arch.compute.activation_bits / 8
-    in_bytes, out_bytes = layer.input_count * act_bytes, layer.output_count * act_bytes
+    in_bytes = layer.input_count * act_bytes
+    out_bytes = layer.output_count * output_element_bytes(layer, arch)
     chip = [l for l in arch.path(Operand.INPUTS) if l.kind is not MemoryKind.DRAM]
     limit = min(DMA_CHUNK_BYTES, chip[0].total_size_bytes // 2) if chip else DMA_CHUNK_BYTES
     chunks = max(1, math.ceil(in_bytes / max(1, limit)))
@@ -101,7 +119,7 @@ def estimate_vector(layer: LayerWorkload, arch: Accelerator) -> LayerCost:
     unit = arch.vector
     act_bytes = arch.compute.activation_bits / 8
     in_bytes = layer.input_count * act_bytes
-    out_bytes = layer.output_count * act_bytes
+    out_bytes = layer.output_count * output_element_bytes(layer, arch)
     flows = vector_flows(arch, in_bytes, out_bytes)
     traffic = tuple(_row(arch, name, op, r, w) for name, op, r, w in flows)
     transfers: dict[str, float] = {}
@@ -127,6 +145,7 @@ def estimate_vector(layer: LayerWorkload, arch: Accelerator) -> LayerCost:
         bottleneck=bottleneck, clock_hz=arch.compute.clock_hz,
         compulsory_dram_bytes=in_bytes + out_bytes, peak_activation_bytes=in_bytes + out_bytes,
         utilization=(ops / (latency * unit.peak_ops_per_cycle)) if latency else 0.0,
+        kv_cache_write_bytes=kv_write_bytes(layer, traffic),
         notes=(f"vector {layer.vector_op}: {ops:,.0f} ops on {unit.lanes} lanes in "
                f"{timing.chunks} chunk(s)",))
 
@@ -146,6 +165,14 @@ def vector_flows(arch: Accelerator, in_bytes: float, out_bytes: float):
     return flows
 
 
+def kv_write_bytes(layer: LayerWorkload, traffic) -> float:
+    """DRAM bytes a KV-cache append writes (its outputs' DRAM writes), else 0."""
+    if not layer.kv_cache:
+        return 0.0
+    return sum(t.write_bytes for t in traffic
+               if t.kind is MemoryKind.DRAM and t.operand is Operand.OUTPUTS)
+
+
 def _row(arch: Accelerator, name: str, operand: Operand, reads: float,
          writes: float) -> LevelTraffic:
     level = arch.level(name)
@@ -156,18 +183,44 @@ def _row(arch: Accelerator, name: str, operand: Operand, reads: float,
 
 def as_weighted_matmul(layer: LayerWorkload) -> LayerWorkload:
     """The same loop nest as a ``matmul`` whose operand B is on the weight path (densities
-    kept: B's measured density is ``weight_density``)."""
+    kept: B's measured density is ``weight_density``), the batch folded into the groups (each
+    image or sequence has its own B): batch 4 x 12 heads -> 48 groups of batch 1."""
     from dataclasses import replace
-    return replace(layer, kind=LayerKind.MATMUL)
+    b = layer.batch
+    return replace(layer, kind=LayerKind.MATMUL, groups=layer.groups * b,
+                   in_channels=layer.in_channels * b, out_channels=layer.out_channels * b,
+                   batch=1, kv_cache=False, kv_bits=None)
 
 
-def without_stored_weights(cost: LayerCost) -> LayerCost:
+def operand_b_arch(layer: LayerWorkload, arch: Accelerator) -> Accelerator:
+    """``arch`` with its weight path carrying operand B of an act x act matmul: values of
+    ``kv_bits`` (a KV-cache read that gives them) or the activation bits, in the weight format
+    without a codebook (run-time values are not clustered). ``arch`` itself when nothing
+    differs (every reference arch without ``kv_bits``)."""
+    from dataclasses import replace
+    bits = layer.kv_bits if layer.kv_cache and layer.kv_bits else arch.compute.activation_bits
+    sp = arch.sparsity
+    if (bits == arch.compute.weight_bits and sp.weight_sharing is None
+            and sp.weight_format.value_bits == bits):
+        return arch
+    return replace(arch, compute=replace(arch.compute, weight_bits=bits),
+                   sparsity=replace(sp, weight_sharing=None,
+                                    weight_format=replace(sp.weight_format, value_bits=bits)))
+
+
+def without_stored_weights(cost: LayerCost, layer: LayerWorkload | None = None) -> LayerCost:
     """An act x act matmul's cost as priced with operand B on the weight path, restated with
     no stored weights: weight count 0, nothing resident or loaded once, B's traffic and energy
-    counted as inputs (rows of the same level merged), and a note."""
+    counted as inputs (rows of the same level merged), and a note. With the ``layer``: its
+    batch (folded into the groups for pricing) and, for a KV-cache read, B's DRAM read bytes
+    as ``kv_cache_read_bytes``."""
     from dataclasses import replace
 
     from hwsim.cost.records import WeightMemory
+    if layer is not None:
+        kv = sum(t.read_bytes for t in cost.traffic if t.kind is MemoryKind.DRAM
+                 and t.operand is Operand.WEIGHTS) if layer.kv_cache else 0.0
+        cost = replace(cost, batch=layer.batch, kv_cache_read_bytes=kv)
     if not cost.supported:
         return replace(cost, weight_count=0, weight_nnz=0, weights=WeightMemory())
     merged: dict[tuple, LevelTraffic] = {}
@@ -196,5 +249,6 @@ def unsupported_cost(layer: LayerWorkload, arch: Accelerator, reason: str) -> La
 
 
 __all__ = ["ACT_MATMUL_NOTE", "VectorTiming", "as_weighted_matmul", "estimate_vector",
-           "kind_unsupported_reason", "unsupported_cost", "vector_flows", "vector_timing",
+           "kind_unsupported_reason", "kv_write_bytes", "operand_b_arch",
+           "output_element_bytes", "unsupported_cost", "vector_flows", "vector_timing",
            "without_stored_weights"]

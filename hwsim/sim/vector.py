@@ -28,7 +28,8 @@ import simpy
 from hwsim.arch.model import Accelerator
 from hwsim.cost.layer import estimate_layer
 from hwsim.cost.records import Imbalance, pairs_from
-from hwsim.cost.vector import (as_weighted_matmul, kind_unsupported_reason, vector_flows,
+from hwsim.cost.vector import (as_weighted_matmul, kind_unsupported_reason, kv_write_bytes,
+                               operand_b_arch, output_element_bytes, vector_flows,
                                vector_timing, without_stored_weights)
 from hwsim.errors import UnsupportedLayerError
 from hwsim.sim.assemble import RunTotals, dram_stats, layer_cost
@@ -47,8 +48,10 @@ def simulate_act_matmul(layer: LayerWorkload, arch: Accelerator, options: SimOpt
     reason = kind_unsupported_reason(layer, arch)
     if reason:
         raise UnsupportedLayerError(layer.name, reason)
-    result = simulate(as_weighted_matmul(layer), arch, options, weights_resident=False)
-    cost, ana = without_stored_weights(result.cost), without_stored_weights(result.analytical)
+    result = simulate(as_weighted_matmul(layer), operand_b_arch(layer, arch), options,
+                      weights_resident=False)
+    cost = without_stored_weights(result.cost, layer)
+    ana = without_stored_weights(result.analytical, layer)
     return replace(result, cost=cost, analytical=ana, comparison=compare(cost, ana,
                                                                         result.stats))
 
@@ -62,7 +65,7 @@ def simulate_vector(layer: LayerWorkload, arch: Accelerator,
     ana = estimate_layer(layer, arch)
     act_bytes = arch.compute.activation_bits / 8
     in_bytes = math.ceil(layer.input_count * act_bytes)
-    out_bytes = math.ceil(layer.output_count * act_bytes)
+    out_bytes = math.ceil(layer.output_count * output_element_bytes(layer, arch))
     timing = vector_timing(layer, arch)
     chunks = timing.chunks
     env = simpy.Environment()
@@ -84,7 +87,8 @@ def simulate_vector(layer: LayerWorkload, arch: Accelerator,
     cost = _with_vector_energy(layer_cost(ana, arch, totals, dram.counters), arch, layer)
     peak = arch.vector.peak_ops_per_cycle
     cost = replace(cost, utilization=layer.vector_ops / (peak * cost.latency_cycles)
-                   if cost.latency_cycles else 0.0)
+                   if cost.latency_cycles else 0.0,
+                   kv_cache_write_bytes=kv_write_bytes(layer, cost.traffic))
     stalls = (("vector_compute", tally["compute"]),
               ("vector_wait", int(tally["end"]) - tally["compute"]))
     stats = SimStats("vector", None, arch.vector.lanes, stalls, 1.0, cost.utilization,

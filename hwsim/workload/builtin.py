@@ -21,6 +21,8 @@ from typing import Sequence
 
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import LayerKind
+from hwsim.workload.decoder import (DEFAULT_CONTEXT_LEN, PhaseConfig, decoder_layers,
+                                    decoder_specs)
 from hwsim.workload.layer import LayerWorkload, Network
 from hwsim.workload.zoo import (bert_base_layers, mobilenet_v2_ops, resnet50_ops,
                                 vit_b16_layers)
@@ -90,11 +92,23 @@ _LAYER_BUILTINS = {
                 "ViT-B/16 at 224 x 224 (Dosovitskiy et al. 2021): 17.6 G MACs, attention and "
                 "vector ops"),
 }
+# Decoder LLMs (hwsim/data/llm_configs.yaml): ``llama2_7b:L`` is the prefill of L tokens;
+# --phase / --context-len on the commands choose decode (hwsim/workload/llm.py).
+for _name, _spec in decoder_specs().items():
+    _LAYER_BUILTINS[_name] = (
+        lambda ctx, batch, spec=_spec: decoder_layers(spec, PhaseConfig("prefill", ctx, batch)),
+        DEFAULT_CONTEXT_LEN,
+        f"{_spec.description} ({_spec.layers} layers, hidden {_spec.hidden}, {_spec.heads} "
+        f"heads / {_spec.kv_heads} KV, FFN {_spec.intermediate}, vocab {_spec.vocab}); "
+        f"prefill of {DEFAULT_CONTEXT_LEN} tokens (name:L for L), --phase decode")
 
 _ALIASES = {"lenet-300-100": "lenet300", "lenet-5": "lenet5", "vgg-16": "vgg16",
             "resnet-18": "resnet18", "resnet-50": "resnet50", "mobilenet-v2": "mobilenet_v2",
             "mobilenetv2": "mobilenet_v2", "bert-base": "bert_base", "vit-b16": "vit_b16",
-            "vit-b-16": "vit_b16"}
+            "vit-b-16": "vit_b16", "gpt-2": "gpt2", "llama2-7b": "llama2_7b",
+            "llama-2-7b": "llama2_7b", "llama3-8b": "llama3_8b", "llama-3-8b": "llama3_8b",
+            "tinyllama-1b": "tinyllama_1b", "tinyllama-1.1b": "tinyllama_1b",
+            "gpt3-6.7b": "gpt3_6.7b", "gpt-3-6.7b": "gpt3_6.7b"}
 
 
 def canonical_network_name(name: str) -> str | None:
@@ -151,7 +165,7 @@ def _layer_builtin(canonical: str, name: str, batch: int) -> Network:
         return Network(canonical, build(default, batch))
     if not text.isdigit() or int(text) < 1:
         raise ConfigError([Problem("network", f"must be {canonical}:L with a sequence length "
-                                   "L >= 1 (e.g. bert_base:384)", name)])
+                                   f"L >= 1 (e.g. {canonical}:384)", name)])
     return Network(f"{canonical}:{int(text)}", build(int(text), batch))
 
 

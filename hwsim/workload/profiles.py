@@ -14,9 +14,19 @@ So for layer i::
 
 Worked example (AlexNet conv2): weights 38 %, conv1's output 88 % non-zero -> expected FLOP
 kept 0.38 x 0.88 = 33 %, as printed in Table 4. Han's AlexNet fc1/fc2/fc3 are our fc6/fc7/fc8.
+
+Rule profiles (:data:`RULE_PROFILES`) apply one rule to any network instead of a table:
+``nm_2_4`` / ``nm_4_8`` make every layer with stored weights (linear, conv2d, matmul) N:M,
+i.e. keep n of every m weights of each row of the matrix view (N:M as
+:mod:`hwsim.formats.structured` defines it, the one definition): weight density
+``slots_per_row(cols) / cols`` (0.5 for 2:4 when the row length is a multiple of 4), inputs
+and outputs untouched. An accelerator with 2:4 support (``sparsity.structured``) then stores
+values + metadata; one without stores and computes the zeros. Example: Llama-2-7B's q_proj
+(4096 x 4096) under ``nm_2_4``: 8,388,608 of 16,777,216 weights.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +39,7 @@ from hwsim.workload.layer import Network
 
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _PROFILE_FILES = {"han2015": "han2015.json", "dense_act": "dense_act.json"}
+RULE_PROFILES = {"nm_2_4": (2, 4), "nm_4_8": (4, 8)}   # name -> (n, m), any network
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,8 @@ def profile_data(name: str) -> Mapping:
     Callers must not mutate the returned mapping.
     """
     if name not in _PROFILE_FILES:
-        raise ConfigError([Problem("profile", f"must be one of {', '.join(list_profiles())}",
-                                   name)])
+        known = ", ".join((*list_profiles(), *RULE_PROFILES))
+        raise ConfigError([Problem("profile", f"must be one of {known}", name)])
     with open(_DATA_DIR / _PROFILE_FILES[name], encoding="utf-8") as handle:
         return json.load(handle)
 
@@ -88,8 +99,10 @@ def apply_profile(network: Network, name: str) -> Network:
     by name; a layer missing on either side is a :class:`ConfigError`, as is a network the
     profile has no data for (e.g. ``resnet18``). Batch and shapes are kept.
     Example: ``apply_profile(builtin_network("lenet300"), "han2015").layers[0].weight_density
-    == 0.08``.
+    == 0.08``. A rule profile (``nm_2_4``) applies to any network (:func:`apply_n_m`).
     """
+    if name in RULE_PROFILES:
+        return apply_n_m(network, *RULE_PROFILES[name], name)
     densities = profile_densities(name, network.name)
     ours = [layer.name for layer in network.layers]
     problems = [Problem(f"{network.name}.layers", f"must include layer {missing!r} of profile "
@@ -105,6 +118,24 @@ def apply_profile(network: Network, name: str) -> Network:
                                         densities[layer.name].outputs)
                    for layer in network.layers)
     return Network(network.name, layers, name)
+
+
+def apply_n_m(network: Network, n: int, m: int, label: str | None = None) -> Network:
+    """Every layer with stored weights N:M at the densest the pattern allows (module
+    docstring); other layers and the activation densities unchanged, exact data dropped from
+    the weighted layers. ``label`` becomes :attr:`Network.profile` (default ``nm_<n>_<m>``)."""
+    from hwsim.arch.model import StructuredSparsity
+    from hwsim.formats.structured import slots_per_row
+    pattern = StructuredSparsity(n, m, 0)
+    layers = []
+    for layer in network.layers:
+        if layer.stored_weight_count:
+            cols = layer.matrix_shape[1]
+            layer = dataclasses.replace(layer, weight_density=slots_per_row(cols, pattern)
+                                        / cols, weight_mask=None, row_nnz=None, col_nnz=None,
+                                        effective_macs=None)
+        layers.append(layer)
+    return Network(network.name, tuple(layers), label or f"nm_{n}_{m}")
 
 
 def _network_table(name: str, network: str) -> Mapping:

@@ -70,8 +70,9 @@ def test_dense_and_pruned_networks_get_the_same_policy():
     assert streamed.dense.total.dram_bytes_of(Operand.WEIGHTS) >= 266_200
 
 
-ZOO = ("resnet50", "mobilenet_v2", "bert_base", "vit_b16")  # minutes in the simulator on
-# every arch; residency of their layer kinds: tests/sim/test_sim_vector.py (a BERT block)
+ZOO = ("resnet50", "mobilenet_v2", "bert_base", "vit_b16", "gpt2", "llama2_7b", "llama3_8b",
+       "tinyllama_1b", "gpt3_6.7b")  # minutes in the simulator on every arch; residency of
+# their layer kinds: tests/sim/test_sim_vector.py (a BERT block)
 
 
 def _networks():

@@ -86,7 +86,9 @@ def test_totals(name, weights, macs):
 
 def test_names_aliases_and_batch():
     assert list_builtin_networks() == ("lenet300", "lenet5", "alexnet", "vgg16", "resnet18",
-                                       "resnet50", "mobilenet_v2", "bert_base", "vit_b16")
+                                       "resnet50", "mobilenet_v2", "bert_base", "vit_b16",
+                                       "gpt2", "llama2_7b", "llama3_8b", "tinyllama_1b",
+                                       "gpt3_6.7b")
     assert canonical_network_name("LeNet-300-100") == "lenet300"
     assert canonical_network_name("lenet_5") == "lenet5"
     assert builtin_aliases("lenet300") == ("lenet-300-100",)

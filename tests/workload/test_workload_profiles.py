@@ -69,7 +69,8 @@ def test_profile_without_data_names_profile_and_network():
 
 
 def test_unknown_profile():
-    with pytest.raises(ConfigError, match=r"profile must be one of han2015, dense_act\. Got 'han2016'"):
+    with pytest.raises(ConfigError, match=r"profile must be one of han2015, dense_act, "
+                       r"nm_2_4, nm_4_8\. Got 'han2016'"):
         apply_profile(builtin_network("alexnet"), "han2016")
 
 

@@ -1,0 +1,137 @@
+"""Decoder phases priced by the cost model: weight bytes, KV-cache bytes and the bound, checked
+by closed form (issue 12, Done when).
+
+Llama-2-7B (32 layers, hidden 4096, 32 heads of 128, 32 KV heads, FFN 11008, vocab 32000):
+stored weights W = 32 x (4 x 4096^2 + 3 x 4096 x 11008) + 32000 x 4096 = 6,607,077,376.
+Decode at context L reads every stored weight once and the KV cache
+2 x layers x KV heads x head_dim x L x bits / 8 bytes; it appends 2 x 32 x 128 new K, V
+elements per layer and sequence.
+"""
+import json
+
+import pytest
+
+from hwsim import cli
+from hwsim.arch import load_arch
+from hwsim.cost import estimate_layer, estimate_network
+from hwsim.types import Operand
+from hwsim.workload import builtin_network
+from hwsim.workload.decoder import PhaseConfig
+from hwsim.workload.llm import phase_network
+
+from cost_helpers import ARCH_DIR
+
+SYSTOLIC = str(ARCH_DIR / "systolic_ws.yaml")
+SPARSE_TC = str(ARCH_DIR / "sparse_tensor_core.yaml")
+W_LLAMA2 = 32 * (4 * 4096 ** 2 + 3 * 4096 * 11008) + 32000 * 4096
+
+
+def kv_bytes(layers: int, kv_heads: int, head_dim: int, context: int, bits: int,
+             batch: int = 1) -> float:
+    """2 x layers x KV heads x head_dim x context x bits / 8 (x sequences)."""
+    return 2 * layers * kv_heads * head_dim * context * bits / 8 * batch
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "COMMANDS", ("estimate",))
+
+    def _run(*argv):
+        code = cli.main(["estimate", *argv])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return json.loads(out)
+    return _run
+
+
+def test_done_when_command_llama2_7b_decode_on_systolic_ws(run):
+    """The issue's command: every linear layer reads its stored weights once (8-bit array:
+    1 byte each, W = 6,607,077,376 bytes in total; 13.2 GB at 16 bits, next test), the
+    scores and context read K and V of 2048 tokens (32 x 128 x 2048 bytes each), the total
+    KV read is 2 x 32 x 32 x 128 x 2048 x 8 / 8 = 536,870,912 bytes."""
+    data = run("--arch", SYSTOLIC, "--workload", "llama2_7b", "--phase", "decode",
+               "--context-len", "2048", "--batch", "1", "--format", "json")
+    rows = {r["name"]: r for r in data["layers"]}
+    for row in data["layers"]:
+        if row["weight_count"]:
+            assert row["dram_weight_bytes"] == row["weight_bytes_stored"] == row["weight_count"]
+    assert rows["layers.0.self_attn.q_proj"]["dram_weight_bytes"] == 4096 * 4096
+    assert rows["layers.5.mlp.down_proj"]["dram_weight_bytes"] == 11008 * 4096
+    for name in ("layers.0.self_attn.scores", "layers.31.self_attn.context"):
+        assert rows[name]["kv_cache_read_bytes"] == 32 * 128 * 2048
+        assert rows[name]["weight_count"] == 0
+    assert rows["layers.3.self_attn.kv_append"]["kv_cache_write_bytes"] == 2 * 32 * 128
+    total = data["total"]
+    assert total["dram_weight_bytes"] == total["weight_bytes_stored"] == W_LLAMA2
+    assert total["kv_cache_read_bytes"] == kv_bytes(32, 32, 128, 2048, 8) == 536_870_912
+    assert total["kv_cache_write_bytes"] == 32 * 2 * 32 * 128
+    phase = data["phase"]["dense"]
+    assert phase["tokens"] == 1 and phase["context_len"] == 2048
+    assert phase["latency_per_token_s"] == pytest.approx(total["latency_s"])
+    assert phase["energy_per_token_pj"] == pytest.approx(total["energy_pj"])
+
+
+def test_nm_2_4_on_a_16_bit_2_4_accelerator_stores_values_plus_metadata(run):
+    """sparse_tensor_core (16-bit, 2:4 with 2-bit metadata): dense W x 2 = 13,214,154,752
+    bytes; nm_2_4 keeps W / 2 values of 16 bits + W / 2 x 2 bits of metadata =
+    W x 1.125 = 7,432,962,048 bytes (825,884,672 of metadata), all read once per token. The
+    KV cache is untouched: 2 x 32 x 32 x 128 x 2048 x 2 = 1 GiB."""
+    dense = run("--arch", SPARSE_TC, "--workload", "llama2_7b", "--phase", "decode",
+                "--context-len", "2048", "--format", "json")["total"]
+    assert dense["dram_weight_bytes"] == dense["weight_bytes_stored"] == 2 * W_LLAMA2
+    pruned = run("--arch", SPARSE_TC, "--workload", "llama2_7b", "--phase", "decode",
+                 "--context-len", "2048", "--profile", "nm_2_4", "--format", "json")
+    total = pruned["total"]
+    assert total["weight_bytes_stored"] == W_LLAMA2 // 2 * 2 + W_LLAMA2 // 2 * 2 // 8
+    assert total["weight_metadata_bytes"] == W_LLAMA2 // 8 == 825_884_672
+    assert total["dram_weight_bytes"] == total["weight_bytes_stored"] == 7_432_962_048
+    assert total["kv_cache_read_bytes"] == kv_bytes(32, 32, 128, 2048, 16) == 1 << 30
+    assert pruned["phase"]["pruned"]["energy_per_token_pj"] < \
+        pruned["phase"]["dense"]["energy_per_token_pj"]
+
+
+def test_nm_2_4_on_an_array_without_n_m_support_stores_the_zeros(run):
+    """systolic_ws has no N:M format: the 2:4 network stores and reads its zeros (W bytes)."""
+    total = run("--arch", SYSTOLIC, "--workload", "llama2_7b", "--phase", "decode",
+                "--context-len", "128", "--profile", "nm_2_4", "--format", "json")["total"]
+    assert total["dram_weight_bytes"] == W_LLAMA2
+
+
+def test_kv_bits_batch_and_grouped_query_attention():
+    """Llama-3-8B (8 KV heads of 128) decode at L = 1000 on systolic_ws: 4-bit KV at batch 3
+    reads 2 x 32 x 8 x 128 x 1000 x 4 / 8 x 3 = 98,304,000 bytes and appends 2 x 8 x 128 x
+    4 / 8 x 3 = 3,072 bytes per layer; the weights are read once for the batch."""
+    arch = load_arch(SYSTOLIC)
+    net = phase_network("llama3_8b", PhaseConfig("decode", 1000, batch=3, kv_bits=4))
+    total = estimate_network(net, arch).total
+    assert total.kv_cache_read_bytes == kv_bytes(32, 8, 128, 1000, 4, batch=3) == 98_304_000
+    assert total.kv_cache_write_bytes == 32 * 3072
+    weights = sum(l.stored_weight_count for l in net.layers)
+    assert total.dram_bytes_of(Operand.WEIGHTS) == weights
+
+
+def test_attention_operand_b_is_per_sequence():
+    """BERT-base scores at batch 4 read Q and K of every sequence: 4 x 2 x 128 x 768 bytes
+    (8-bit), not 4 x Q + one K (each image has its own operand B)."""
+    arch = load_arch(SYSTOLIC)
+    layer = builtin_network("bert_base", batch=4).layer("encoder.layer.0.attention.scores")
+    cost = estimate_layer(layer, arch)
+    assert cost.dram_read_bytes == 4 * 2 * 128 * 768
+    assert cost.batch == 4 and cost.macs_dense == 4 * 128 * 128 * 768
+
+
+def test_decode_bound_weight_stationary_folds_vs_dram():
+    """Why systolic_ws decode is not DRAM-bound: q_proj (4096 x 4096, one token) takes
+    (4096 / 32)^2 = 16,384 folds of 2 x 32 + 32 + 1 - 2 = 95 cycles = 1,556,480 cycles on the
+    32 x 32 weight-stationary array (SCALE-Sim's count), against 16,777,216 bytes / (19.2 GB/s
+    / 700 MHz = 27.43 bytes per cycle) = 611,669 DRAM cycles. On the H100 roofline the same
+    layer is bound by HBM."""
+    arch = load_arch(SYSTOLIC)
+    layer = phase_network("llama2_7b", PhaseConfig("decode", 2048)).layer(
+        "layers.0.self_attn.q_proj")
+    cost = estimate_layer(layer, arch)
+    assert cost.compute_cycles == 16_384 * 95 and cost.bottleneck == "compute"
+    assert dict(cost.transfer_cycles)["dram"] == pytest.approx(4096 ** 2 / (19.2e9 / 700e6),
+                                                               rel=1e-3)
+    gpu = estimate_layer(layer, load_arch(ARCH_DIR / "h100_sxm.yaml"))
+    assert gpu.bottleneck == "dram"
