@@ -25,7 +25,8 @@ from dataclasses import replace
 
 from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
                             add_residency_argument)
-from hwsim.commands.phase import add_phase_arguments, resolve_workload, with_phase
+from hwsim.commands.phase import (add_phase_arguments, resolve_workload,
+                                  run_context_sweep, with_phase)
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
 from hwsim.config.mapping import load_mapping_file
@@ -60,7 +61,7 @@ def register(subparsers) -> None:
                    help="what the mapping search minimises (default energy)")
     p.add_argument("--mapping", metavar="FILE", help="pin mappings or constrain the mapping search (YAML; or an estimate's JSON output): docs/cost_model.md, Mapping files")
     add_residency_argument(p)
-    add_phase_arguments(p)
+    add_phase_arguments(p, sweep=True)
     add_output_arguments(p, FORMATS)
     p.set_defaults(func=run)
 
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if args.fallback_arch:
         arch = replace(arch, fallback=load_arch(args.fallback_arch))
     base = load_arch(args.baseline_arch) if args.baseline_arch else None
+    if args.context_sweep:
+        return run_context_sweep(args, arch, EstimateOptions(Objective(args.objective)))
     net, phase = resolve_workload(args)
     if args.layer:
         net.layer(args.layer)  # ConfigError listing the layers when unknown

@@ -18,8 +18,14 @@ from hwsim.workload.decoder import DEFAULT_CONTEXT_LEN, Phase, PhaseConfig
 from hwsim.workload.llm import phase_figures, phase_lines, phase_network
 
 
-def add_phase_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--phase``, ``--context-len``, ``--kv-bits`` (module docstring)."""
+def add_phase_arguments(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
+    """``--phase``, ``--context-len``, ``--kv-bits`` (module docstring); with ``sweep``
+    also ``--context-sweep N,N,... --out DIR`` (:func:`run_context_sweep`)."""
+    if sweep:
+        parser.add_argument("--context-sweep", metavar="N,N,...",
+                            help="estimate the phase at each context length and write the "
+                                 "energy / latency per token figure and tables to --out")
+        parser.add_argument("--out", metavar="DIR", help="folder for --context-sweep files")
     parser.add_argument("--phase", choices=[p.value for p in Phase],
                         help="decoder LLMs: prefill (the prompt) or decode (one new token "
                              "per sequence); default prefill when --context-len is given")
@@ -63,4 +69,26 @@ def with_phase(text: str, fmt: str, phase: PhaseConfig | None, totals: dict) -> 
     return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
 
 
-__all__ = ["add_phase_arguments", "phase_config", "resolve_workload", "with_phase"]
+def run_context_sweep(args: argparse.Namespace, arch, options=None) -> int:
+    """``estimate --context-sweep 128,512,2048 --out DIR``: the phase (default decode) at
+    each context length, pruned (``--profile``) and dense, on ``arch``; prints the table and
+    writes :func:`hwsim.report.context_figures.write_context_report`'s files."""
+    from hwsim.cost.context import context_sweep, parse_contexts
+    from hwsim.cost.layer import EstimateOptions
+    from hwsim.errors import HwsimError
+    from hwsim.report.context_figures import context_markdown, write_context_report
+    if not args.out:
+        raise HwsimError("--out must name a folder with --context-sweep. Got nothing instead.")
+    contexts = parse_contexts(args.context_sweep)
+    phase = PhaseConfig(phase=args.phase or Phase.DECODE, context_len=contexts[0],
+                        batch=args.batch or 1, kv_bits=args.kv_bits)
+    results = context_sweep(args.workload, arch, phase, contexts, args.profile,
+                            options or EstimateOptions(), args.residency)
+    print(context_markdown(results), end="")
+    for path in write_context_report(results, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+__all__ = ["add_phase_arguments", "phase_config", "resolve_workload", "run_context_sweep",
+           "with_phase"]

@@ -135,3 +135,47 @@ def test_decode_bound_weight_stationary_folds_vs_dram():
                                                                rel=1e-3)
     gpu = estimate_layer(layer, load_arch(ARCH_DIR / "h100_sxm.yaml"))
     assert gpu.bottleneck == "dram"
+
+
+def test_done_when_numbers_on_h100_16_bit_and_dram_bound(run):
+    """On the H100 roofline (16-bit, HBM 3.35 TB/s) the same command meets every number of
+    the issue: weights 2 x W = 13,214,154,752 bytes read once, KV 2 x 32 x 32 x 128 x 2048 x
+    2 = 1 GiB, every linear and attention layer and the total bound by HBM; nm_2_4 runs the 2:4 kernel and reads values +
+    metadata, W x 1.125 = 7,432,962,048 bytes, so a token takes less time."""
+    h100 = str(ARCH_DIR / "h100_sxm.yaml")
+    argv = ("--arch", h100, "--workload", "llama2_7b", "--phase", "decode", "--context-len",
+            "2048", "--batch", "1", "--format", "json")
+    dense = run(*argv)
+    total = dense["total"]
+    assert total["dram_weight_bytes"] == total["weight_bytes_stored"] == 2 * W_LLAMA2
+    assert total["kv_cache_read_bytes"] == kv_bytes(32, 32, 128, 2048, 16)
+    heavy = [r for r in dense["layers"] if r["weight_count"] or r["kv_cache_read_bytes"]]
+    assert len(heavy) == 32 * 9 + 1 and {r["bottleneck"] for r in heavy} == {"dram"}
+    assert total["bottleneck"] == "dram"       # the small vector ops are launch-bound
+    pruned = run(*argv, "--profile", "nm_2_4")
+    assert pruned["total"]["dram_weight_bytes"] == 7_432_962_048
+    assert pruned["phase"]["pruned"]["latency_per_token_s"] < \
+        pruned["phase"]["dense"]["latency_per_token_s"]
+
+
+def test_context_sweep_grows_with_the_kv_cache(tmp_path, monkeypatch, capsys):
+    """GPT-2 decode at L = 16, 256, 1024 on systolic_ws: the KV read is 2 x 12 x 12 x 64 x L
+    bytes (8-bit), the weights are the same at every L, so energy per token rises with L;
+    the command writes the json / csv / md / png / svg files."""
+    from hwsim.cost.context import context_sweep
+    arch = load_arch(SYSTOLIC)
+    results = context_sweep("gpt2", arch, PhaseConfig("decode", 16), (16, 256, 1024))
+    kv = [p["dense"]["kv_cache_read_bytes"] for p in results["points"]]
+    assert kv == [2 * 12 * 12 * 64 * L for L in (16, 256, 1024)]
+    energy = [p["dense"]["energy_per_token_pj"] for p in results["points"]]
+    assert energy == sorted(energy) and energy[0] < energy[-1]
+    monkeypatch.setattr(cli, "COMMANDS", ("estimate",))
+    code = cli.main(["estimate", "--arch", SYSTOLIC, "--workload", "gpt2", "--context-sweep",
+                     "64,16", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "| 16 |" in out and "| 64 |" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"context_sweep.{ext}" for ext in ("csv", "json", "md", "png", "svg")]
+    code = cli.main(["estimate", "--arch", SYSTOLIC, "--workload", "gpt2", "--context-sweep",
+                     "64,x"])
+    assert code == 2

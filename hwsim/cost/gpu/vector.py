@@ -76,7 +76,7 @@ def estimate_gpu_act_matmul(layer: LayerWorkload, arch: Accelerator, cost_of) ->
     line = roofline(work, arch, True)
     cost = cost_of(matmul, arch, work, line, True, ("gpu kernel: dense batched GEMM (operand "
                                                     "B is an activation, read from HBM)",))
-    return without_stored_weights(cost)
+    return without_stored_weights(cost, layer)   # the layer's batch; KV-cache reads (HBM)
 
 
 def gpu_vector_unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> str | None:
