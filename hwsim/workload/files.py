@@ -5,7 +5,15 @@ per-layer values given in the file (densities, ``effective_macs``, ``row_nnz``, 
 ``weight_mask``) -> validation of every layer, all problems reported at once with the file,
 the dotted path (``layers.conv2.kernel``, or ``layers[2]...`` when the layer has no usable
 name) and the bad value. :func:`save_network` writes every layer in full, so
-``load_network(save_network(net, p))`` gives back ``net`` exactly, masks included.
+``load_network(save_network(net, p))`` gives back ``net`` exactly, masks included: masks of
+at least :data:`~hwsim.workload.sidecar.SIDECAR_MIN_WEIGHTS` weights go into a binary sidecar
+beside the file (``net.masks.npz``, :mod:`hwsim.workload.sidecar`) and are read back lazily,
+one layer at a time; smaller ones stay inline in base64.
+
+Reading refuses, each with the file, the dotted key and the value: bytes that are not UTF-8,
+duplicate keys (YAML and JSON), booleans or strings where integers are meant, ``inf``/``nan``,
+sizes beyond :mod:`hwsim.workload.schema`'s limits (checked before any allocation), bad
+base64 and masks whose bit count does not match their shape.
 
 Example::
 
@@ -18,24 +26,27 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hwsim.config.yaml_io import parse_yaml
 from hwsim.fileio import write_text_atomic
 from hwsim.errors import ConfigError, Problem
 from hwsim.workload.builtin import builtin_network
 from hwsim.workload.layer import LayerWorkload, Network
 from hwsim.workload.masks import decode_mask, encode_mask
+from hwsim.workload.sidecar import OpenSidecar, SidecarWriter, open_sidecar, sidecar_path_for, \
+    wants_sidecar
 from hwsim.workload.profiles import LayerDensities, apply_profile, list_profiles, \
     profile_densities, profile_networks
 from hwsim.workload.schema import OVERRIDE_FIELDS, LayerOverride, LayerSpec, NetworkSpec, \
-    validation_problems
+    size_problems, validation_problems
 
 WORKLOAD_SUFFIXES = (".yaml", ".yml", ".json")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -70,14 +81,16 @@ def resolve_network(name_or_path: str | os.PathLike, profile: str | None = None,
 def load_network(path: str | os.PathLike) -> Network:
     """Read a workload file (.yaml, .yml or .json); see :func:`parse_network`."""
     path = Path(path)
-    return parse_network(_read(path), source=str(path))
+    return parse_network(_read(path), source=str(path), folder=path.parent)
 
 
-def parse_network(data: Any, source: str | None = None) -> Network:
+def parse_network(data: Any, source: str | None = None,
+                  folder: str | os.PathLike | None = None) -> Network:
     """Validate the contents of a workload file; every problem at once as a ConfigError.
 
-    Example: ``parse_network({"base": "lenet300", "layers": [{"name": "fc1",
-    "weight_density": 0.5}]}).layers[0].weight_nnz == 117_600``.
+    ``folder`` is where a ``mask_sidecar`` path starts (default: the folder of ``source``,
+    else the working directory). Example: ``parse_network({"base": "lenet300", "layers":
+    [{"name": "fc1", "weight_density": 0.5}]}).layers[0].weight_nnz == 117_600``.
     """
     if not isinstance(data, dict):
         raise ConfigError([Problem("", "must be a mapping with keys "
@@ -96,8 +109,15 @@ def parse_network(data: Any, source: str | None = None) -> Network:
     if top.profile is not None and name is not None:
         densities, more = _profile_densities(top.profile, base.name if base else name, source)
         problems += more
+    sidecar = None
+    if top.mask_sidecar is not None:
+        start = Path(folder) if folder is not None else Path(source or ".").parent
+        sidecar, more = open_sidecar(top.mask_sidecar.path, top.mask_sidecar.sha256, start,
+                                     source)
+        problems += more
+        sidecar = sidecar or False        # declared but unusable: reported once, above
     raw = data.get("layers") if isinstance(data.get("layers"), list) else []
-    layers, more = _build_layers(raw, base, densities, top.batch, source)
+    layers, more = _build_layers(raw, base, densities, top.batch, source, sidecar)
     problems += more
     if problems:
         raise ConfigError(problems)
@@ -115,8 +135,12 @@ def _salvage(data: dict) -> NetworkSpec:
     return NetworkSpec(**valid)
 
 
-def network_to_dict(network: Network) -> dict:
-    """The workload-file form of ``network``: every layer in full, masks packed (see masks)."""
+def network_to_dict(network: Network, sidecar: SidecarWriter | None = None) -> dict:
+    """The workload-file form of ``network``: every layer in full, masks packed (see masks).
+
+    With a ``sidecar`` writer, masks of at least SIDECAR_MIN_WEIGHTS weights are streamed into
+    it one layer at a time (the caller closes it and adds ``mask_sidecar``); else all inline.
+    """
     batches = {layer.batch for layer in network.layers}
     if len(batches) > 1:
         raise ConfigError([Problem(f"{network.name}.layers", "must all have the same batch",
@@ -127,7 +151,7 @@ def network_to_dict(network: Network) -> dict:
     elif network.profile is not None:
         data["sparsity_source"] = network.profile
     data["batch"] = batches.pop() if batches else 1
-    data["layers"] = [_layer_to_dict(layer) for layer in network.layers]
+    data["layers"] = [_layer_to_dict(layer, sidecar) for layer in network.layers]
     return data
 
 
@@ -139,7 +163,15 @@ def save_network(network: Network, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     suffix = _check_suffix(path)
-    data = network_to_dict(network)
+    if any(wants_sidecar(layer.weight_mask) for layer in network.layers):
+        side = sidecar_path_for(path)
+        with SidecarWriter(side) as writer:
+            data = network_to_dict(network, writer)
+        layers = data.pop("layers")
+        data["mask_sidecar"] = {"path": side.name, "sha256": writer.sha256}
+        data["layers"] = layers
+    else:
+        data = network_to_dict(network)
     if suffix == ".json":
         text = json.dumps(data, indent=1)
     else:
@@ -173,18 +205,76 @@ def _check_suffix(path: Path) -> str:
 
 
 def _read(path: Path) -> Any:
+    """The parsed file; ConfigError for bytes that are not UTF-8, a syntax error, a nesting
+    too deep or a duplicate key (YAML: :func:`hwsim.config.yaml_io.parse_yaml`)."""
     suffix = _check_suffix(path)
-    text = path.read_text(encoding="utf-8")
+    text = _utf8_text(path.read_bytes(), str(path))
+    if suffix != ".json":
+        data, problems = parse_yaml(text, str(path))
+        if problems:
+            raise ConfigError(problems)
+        return data
+    duplicates: list[Problem] = []
     try:
-        return json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_Loader)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if suffix == ".json" else "YAML"
+        data = json.loads(text, object_pairs_hook=_DuplicateChecker(duplicates, str(path)))
+    except json.JSONDecodeError as exc:
         message = " ".join(str(exc).split())
-        raise ConfigError([Problem("", f"must be valid {kind}", message, str(path))]) from None
+        raise ConfigError([Problem("", "must be valid JSON", message, str(path))]) from None
+    except RecursionError:
+        raise ConfigError([Problem("", "must be valid JSON nested less deeply",
+                                   "nesting deeper than Python's recursion limit",
+                                   str(path))]) from None
+    if duplicates:
+        raise ConfigError(duplicates)
+    return data
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _utf8_text(raw: bytes, source: str) -> str:
+    """The file's text: UTF-8 without control characters (YAML and JSON allow none but tab,
+    newline and carriage return), else a one-line ConfigError with the offset."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _raise(Problem("", "must be UTF-8 text (a YAML or JSON workload file)",
+                              f"byte 0x{raw[exc.start]:02x} at offset {exc.start}", source))
+    control = _CONTROL.search(text)
+    if control:
+        _raise(Problem("", "must be text without control characters (a YAML or JSON "
+                       "workload file)", f"character 0x{ord(control.group()):02x} at offset "
+                       f"{control.start()}", source))
+    return text
+
+
+def _raise(problem: Problem):
+    raise ConfigError([problem])
+
+
+class _DuplicateChecker:
+    """``object_pairs_hook`` for :func:`json.loads` that records keys given twice in one
+    object (json keeps the last silently). The path names the key and, when the object has
+    one, its ``name`` (``layers.fc1.kernel``)."""
+
+    def __init__(self, problems: list, source: str):
+        self.problems, self.source = problems, source
+
+    def __call__(self, pairs: list) -> dict:
+        data = dict(pairs)
+        if len(data) < len(pairs):
+            seen: set = set()
+            where = f"layers.{data['name']}." if isinstance(data.get("name"), str) else ""
+            for key, _ in pairs:
+                if key in seen:
+                    self.problems.append(Problem(f"{where}{key}", "must appear only once in "
+                                                 "its object", key, self.source))
+                seen.add(key)
+        return data
 
 
 
-def _layer_to_dict(layer: LayerWorkload) -> dict:
+def _layer_to_dict(layer: LayerWorkload, sidecar: SidecarWriter | None = None) -> dict:
     data: dict[str, Any] = {"name": layer.name, "kind": str(layer.kind)}
     for key in ("in_channels", "out_channels", "in_height", "in_width", "groups"):
         data[key] = int(getattr(layer, key))
@@ -197,7 +287,11 @@ def _layer_to_dict(layer: LayerWorkload) -> dict:
     for key in ("row_nnz", "col_nnz"):
         if getattr(layer, key) is not None:
             data[key] = [int(v) for v in getattr(layer, key)]
-    if layer.weight_mask is not None:
+    if sidecar is not None and wants_sidecar(layer.weight_mask):
+        sidecar.add(layer.name, layer.weight_mask)
+        data["weight_mask"] = {"shape": [int(v) for v in layer.weight_mask.shape],
+                               "sidecar_key": layer.name}
+    elif layer.weight_mask is not None:
         data["weight_mask"] = encode_mask(layer.weight_mask)
     for key in ("original_in_channels", "original_out_channels"):
         if getattr(layer, key) is not None:
@@ -245,7 +339,7 @@ def _profile_densities(profile: str, network: str, source: str | None):
 
 
 def _build_layers(raw: list, base: Network | None, densities: dict | None, batch: int,
-                  source: str | None):
+                  source: str | None, sidecar: OpenSidecar | None = None):
     model = LayerOverride if base is not None else LayerSpec
     entries, problems = _validate_entries(raw, model, source)
     if base is not None:
@@ -261,7 +355,7 @@ def _build_layers(raw: list, base: Network | None, densities: dict | None, batch
     layers = []
     for name, start in starts.items():
         prefix, entry = entries.get(name, (f"layers.{name}", None))
-        layer, more = _make_layer(start, densities, entry, prefix, source)
+        layer, more = _make_layer(start, densities, entry, prefix, source, sidecar)
         problems += more
         if layer is not None:
             layers.append(layer)
@@ -296,8 +390,11 @@ def _coverage_problems(densities: dict, starts: dict, source: str | None) -> lis
 
 
 def _make_layer(start: dict, densities: dict | None, entry: BaseModel | None, prefix: str,
-                source: str | None):
+                source: str | None, sidecar: OpenSidecar | None = None):
     kwargs = dict(start)
+    too_big = size_problems(kwargs, prefix, source)
+    if too_big:
+        return None, too_big
     profile: LayerDensities | None = (densities or {}).get(kwargs["name"])
     if profile is not None:
         kwargs.update(weight_density=profile.weight, input_density=profile.inputs,
@@ -307,8 +404,7 @@ def _make_layer(start: dict, densities: dict | None, entry: BaseModel | None, pr
     for key in sorted(entry.model_fields_set & set(OVERRIDE_FIELDS)) if entry else ():
         value = getattr(entry, key)
         if key == "weight_mask" and value is not None:
-            value, more = decode_mask(value.shape, value.packbits_base64,
-                                      f"{prefix}.weight_mask", source)
+            value, more = _mask(value, f"{prefix}.weight_mask", source, sidecar)
             problems += more
         kwargs[key] = value
     try:
@@ -318,6 +414,22 @@ def _make_layer(start: dict, densities: dict | None, entry: BaseModel | None, pr
         return None, problems + [dataclasses.replace(p, path=_rebase(p.path, name, prefix),
                                                      file=source) for p in exc.problems]
     return layer, problems + _exact_data_problems(layer, prefix, source)
+
+
+def _mask(spec, path: str, source: str | None, sidecar: OpenSidecar | None | bool):
+    """The mask of ``spec``: decoded from base64, or a lazy view into the sidecar."""
+    given = [key for key in ("packbits_base64", "sidecar_key") if getattr(spec, key)]
+    if len(given) != 1:
+        return None, [Problem(path, "must have exactly one of packbits_base64 (inline) and "
+                              "sidecar_key (an array of mask_sidecar)", given, source)]
+    if spec.packbits_base64 is not None:
+        return decode_mask(spec.shape, spec.packbits_base64, path, source)
+    if sidecar is False:                  # the file's mask_sidecar is already reported
+        return None, []
+    if sidecar is None:
+        return None, [Problem(f"{path}.sidecar_key", "needs mask_sidecar: {path, sha256} at "
+                              "the top of the file", spec.sidecar_key, source)]
+    return sidecar.mask(spec.sidecar_key, spec.shape, path, source)
 
 
 def _rebase(path: str, name: str, prefix: str) -> str:

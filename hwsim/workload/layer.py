@@ -42,6 +42,7 @@ import numpy as np
 
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import Activation, LayerKind, VectorOp
+from hwsim.workload.masks import LazyMask
 
 LOOP_DIMS = ("N", "G", "K", "C", "P", "Q", "R", "S")
 
@@ -101,7 +102,7 @@ class LayerWorkload:
     weight_density: float = 1.0
     input_density: float = 1.0
     output_density: float = 1.0
-    weight_mask: np.ndarray | None = field(default=None, compare=False, repr=False)
+    weight_mask: np.ndarray | LazyMask | None = field(default=None, compare=False, repr=False)
     row_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
     col_nnz: np.ndarray | None = field(default=None, compare=False, repr=False)
     effective_macs: int | None = None
@@ -123,7 +124,9 @@ class LayerWorkload:
         for name in ("kernel", "stride", "padding", "dilation"):
             object.__setattr__(self, name, _pair(getattr(self, name)))
         problems = list(_shape_problems(self))
-        if self.weight_mask is not None:
+        if isinstance(self.weight_mask, LazyMask):     # read on use (a file's sidecar)
+            problems += _lazy_mask_problems(self)
+        elif self.weight_mask is not None:
             mask = np.asarray(self.weight_mask, dtype=bool)
             if mask.shape != self.weight_shape and mask.size == self.weight_count:
                 mask = mask.reshape(self.weight_shape)
@@ -302,6 +305,18 @@ class Network:
                 return layer
         names = ", ".join(l.name for l in self.layers)
         raise ConfigError([Problem("layer", f"must be one of {names}", name)])
+
+
+def _lazy_mask_problems(layer: LayerWorkload) -> list[Problem]:
+    """A :class:`LazyMask` is checked by its shape only (nothing is read); one of the same
+    size is viewed in the weight shape, as an array mask is reshaped."""
+    mask = layer.weight_mask
+    if mask.shape != layer.weight_shape and mask.size == layer.weight_count:
+        object.__setattr__(layer, "weight_mask", mask.with_shape(layer.weight_shape))
+    elif mask.shape != layer.weight_shape:
+        return [Problem(f"{layer.name}.weight_mask", f"must have shape {layer.weight_shape}",
+                        mask.shape)]
+    return []
 
 
 def _out_size(size: int, kernel: int, stride: int, pad: int, dil: int) -> int:

@@ -10,7 +10,13 @@ or starts from a built-in (``base: alexnet``) and lists per-layer overrides. Exa
       - {name: fc2, kind: linear, in_channels: 300, out_channels: 100,
          weight_mask: {shape: [100, 300], packbits_base64: "..."}}
 
-Models check keys, types and single-value ranges (sizes >= 1, densities in [0, 1]);
+A large mask lives in a binary sidecar named at the top of the file
+(``mask_sidecar: {path: net.masks.npz, sha256: ...}``) and a layer points into it with
+``weight_mask: {shape: [11008, 4096], sidecar_key: blocks.0.mlp.up}`` (:mod:`.sidecar`).
+
+Models check keys, types (strict: ``true`` or ``"7"`` is not an integer, ``.inf`` and ``.nan``
+are not numbers) and single-value ranges (sizes >= 1, densities in [0, 1]);
+:func:`size_problems` refuses absurd sizes before anything of the layer's size is allocated;
 cross-field rules (groups dividing the channels, the kernel fitting the input, mask and nnz
 shapes) are checked by :class:`LayerWorkload` and :mod:`hwsim.workload.files` on the layers
 that pass, and the problems of every layer are reported together.
@@ -34,27 +40,48 @@ def _as_pair(value: Any) -> Any:
     return value
 
 
-Size = Annotated[int, Field(ge=1)]
-Count = Annotated[int, Field(ge=0)]
-Density = Annotated[float, Field(ge=0.0, le=1.0)]
+# Size limits of a workload file, checked before anything of a layer's size is allocated
+# (the largest published weight matrices are ~1e9 weights: GPT-3's 12,288 x 49,152 = 6.0e8,
+# a 256k-entry vocabulary x 4,096 = 1.0e9). Channels of a vector layer are elements per image.
+MAX_SIZE = 2**24                # 16,777,216: height, width, kernel, stride, padding, batch, groups
+MAX_CHANNELS = 2**26            # 67,108,864: in/out channels of a layer with MACs
+MAX_VECTOR_ELEMENTS = 2**40     # 1.1e12: elements a vector layer reads or writes per image
+MAX_LAYER_WEIGHTS = 2**34       # 1.7e10 weights in one layer (a mask of 2 GiB packed)
+MAX_MACS = 2**62                # MACs (or elements) of a layer over the batch: int64-safe
+
+Size = Annotated[int, Field(ge=1, strict=True)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+Density = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 Pair = Annotated[tuple[Size, Size], BeforeValidator(_as_pair)]
 Padding = Annotated[tuple[Count, Count], BeforeValidator(_as_pair)]
 
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
+_FROZEN = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MaskSpec(BaseModel):
-    """A boolean weight mask: ``numpy.packbits(mask.ravel(), bitorder="little")`` in base64.
+    """A boolean weight mask: ``numpy.packbits(mask.ravel(), bitorder="little")``, either in
+    base64 (``packbits_base64``) or as the array ``sidecar_key`` of the file's ``mask_sidecar``.
 
     Bit j of byte i (little-endian bit order: bit 0 is the least significant) is element
     ``8*i + j`` of the row-major (C-order) flattened mask; trailing pad bits are 0.
     Example: mask ``[[1, 0, 1], [1, 0, 0]]`` -> bits 1,0,1,1,0,0 -> byte 0b001101 = 13 -> "DQ==".
-    The shape is the weight shape (K, C_g, R, S) or the (K, C_g*R*S) matrix view.
+    The shape is the weight shape (K, C_g, R, S) or the (K, C_g*R*S) matrix view. Exactly one
+    of the two sources is given (checked by :mod:`hwsim.workload.files`).
     """
 
     model_config = _FROZEN
     shape: tuple[Count, ...]
-    packbits_base64: str
+    packbits_base64: Optional[str] = None
+    sidecar_key: Optional[str] = Field(default=None, min_length=1)
+
+
+class SidecarSpec(BaseModel):
+    """The binary file holding the large masks: a path relative to the workload file's folder
+    (it must stay inside it) and the SHA-256 of its bytes (64 lowercase hex digits)."""
+
+    model_config = _FROZEN
+    path: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class LayerSpec(BaseModel):
@@ -92,7 +119,7 @@ class LayerSpec(BaseModel):
     original_in_channels: Optional[Size] = None
     original_out_channels: Optional[Size] = None
     vector_op: Optional[VectorOp] = None
-    ops_per_element: Annotated[float, Field(ge=0.0)] = 1.0
+    ops_per_element: Annotated[float, Field(ge=0.0, strict=True)] = 1.0
     activation: Optional[Activation] = None
     producer: Optional[str] = Field(default=None, min_length=1)
     kv_cache: bool = False
@@ -126,7 +153,8 @@ class NetworkSpec(BaseModel):
     base: Optional[str] = None
     profile: Optional[str] = None
     sparsity_source: Optional[str] = None
-    batch: int = Field(default=1, ge=1)
+    batch: int = Field(default=1, ge=1, le=MAX_SIZE, strict=True)
+    mask_sidecar: Optional[SidecarSpec] = None
     layers: list[Any] = Field(default_factory=list)
 
 
@@ -143,9 +171,57 @@ def validation_problems(error: ValidationError, model: type[BaseModel], prefix: 
     known key (allowed in layers.conv2: ...; did you mean 'kernel'?). Got 'kernal' instead.``
     """
     location = partial(indexed, prefix=prefix)
-    return [_pair_problem(item, location, file)
-            or problem_from_error(item, model, file, location=location, bare_choices=True)
+    return [_cut(_pair_problem(item, location, file) or _finite_problem(item, location, file)
+                 or problem_from_error(item, model, file, location=location, bare_choices=True))
             for item in error.errors()]
+
+
+def _finite_problem(item: dict, location, file: str | None) -> Optional[Problem]:
+    if item["type"] != "finite_number":
+        return None
+    return Problem(location(tuple(item["loc"])), "must be a finite number", item.get("input"),
+                   file)
+
+
+def _cut(problem: Problem, keep: int = 80) -> Problem:
+    """The problem with a long value (a pasted base64 mask, a huge list) cut for the message."""
+    text = repr(problem.value)
+    if len(text) <= keep:
+        return problem
+    return Problem(problem.path, problem.requirement, text[:keep] + "...", problem.file)
+
+
+def size_problems(fields: dict, prefix: str, file: str | None) -> list[Problem]:
+    """Sizes of one layer (validated ints) beyond the limits above, before any allocation.
+
+    Example: ``out_channels: 100_000_000, in_channels: 100_000_000`` (a 1e16-weight layer) ->
+    ``layers.fc must hold <= 17,179,869,184 weights (2**34). Got '1e+16 weights' instead.``
+    """
+    vector = fields.get("kind") == "vector"
+    channels = MAX_VECTOR_ELEMENTS if vector else MAX_CHANNELS
+    problems = [Problem(f"{prefix}.{key}", f"must be <= {channels:,}", fields[key], file)
+                for key in ("in_channels", "out_channels") if fields.get(key, 0) > channels]
+    for key in ("in_height", "in_width", "groups", "batch", "kernel", "stride", "padding",
+                "dilation"):
+        value = fields.get(key, 1)
+        if max(value if isinstance(value, tuple) else (value,)) > MAX_SIZE:
+            problems.append(Problem(f"{prefix}.{key}", f"must be <= {MAX_SIZE:,}", value, file))
+    if problems:
+        return problems
+    kernel = fields.get("kernel", (1, 1))
+    weights = 0 if vector else (fields["out_channels"] * (fields["in_channels"]
+                                // fields.get("groups", 1)) * kernel[0] * kernel[1])
+    if weights > MAX_LAYER_WEIGHTS:
+        return [Problem(prefix, f"must hold <= {MAX_LAYER_WEIGHTS:,} weights (2**34: "
+                        "out_channels x in_channels / groups x kernel)", f"{weights:.3g} weights",
+                        file)]
+    work = max(weights, fields["in_channels"], fields["out_channels"]) * fields.get("batch", 1) \
+        * fields.get("in_height", 1) * fields.get("in_width", 1)
+    if work > MAX_MACS:
+        return [Problem(prefix, f"must have <= 2**62 MACs or elements over the batch "
+                        "(batch x weights or channels x in_height x in_width)",
+                        f"{work:.3g}", file)]
+    return []
 
 
 _PAIRS = ("kernel", "stride", "padding", "dilation")

@@ -174,7 +174,7 @@ def test_top_level_problems():
 def test_file_errors(tmp_path):
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("name: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml: <root> must be valid YAML"):
+    with pytest.raises(ConfigError, match=r"bad.yaml: line 2, column 1 must be valid YAML"):
         load_network(bad_yaml)
     with pytest.raises(ConfigError, match=r"file must end in .yaml, .yml or .json"):
         load_network(tmp_path / "net.txt")
