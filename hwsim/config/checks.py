@@ -68,7 +68,7 @@ class ConfigParts:
                             raw.get("kind") if isinstance(raw, dict) else None)
                            for name, raw in memories.items())
         part = {name: (_try(fields[name].annotation, data[name]) if name in data
-                       else fields[name].get_default())
+                       else None if fields[name].is_required() else fields[name].get_default())
                 for name in ("compute", "sparsity", "residency", "technology_nm",
                              "vdd_v", "energy_reference", "gpu")}
         return cls(levels, base_dir=base_dir, **part)
@@ -158,7 +158,7 @@ def operand_paths(parts: ConfigParts) -> Iterator[Problem]:
         if missing:
             yield Problem(f"memories.{name}.operands", "must include weights, inputs and "
                           "outputs (DRAM holds every tensor)", [str(o) for o in dram.operands])
-    if not parts.all_levels_valid():
+    if not parts.levels or not parts.all_levels_valid():
         return
     on_chip = [(n, lv) for n, lv in levels if not isinstance(lv, DramConfig)]
     for operand in Operand:

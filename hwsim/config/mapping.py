@@ -40,6 +40,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hwsim.config.base import MAX_COUNT, NoBool, Section
 from hwsim.config.problems import problems_from_validation_error
 from hwsim.config.yaml_io import load_yaml_text, read_text
 from hwsim.errors import ConfigError, Problem
@@ -50,13 +51,14 @@ GROUPS = ("NPQ", "K", "CRS")
 RS_KEYS = ("e", "r", "t", "p", "q", "n")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Section):
+    """Strict section (:class:`hwsim.config.base.Section`)."""
 
 
 Dim = Literal["N", "G", "K", "C", "P", "Q", "R", "S"]
 Group = Literal["NPQ", "K", "CRS"]
-Pos = Annotated[int, Field(gt=0)]
+Pos = Annotated[int, NoBool, Field(gt=0, le=MAX_COUNT)]
+Factor = Annotated[float, NoBool, Field(gt=0, le=MAX_COUNT)]
 
 
 def _order(value: tuple) -> tuple:
@@ -78,10 +80,10 @@ class LevelPin(_Section):
 class MappingPin(_Section):
     """A whole mapping as printed (``LayerMapping.to_dict()``; extra printed keys allowed)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     dataflow: str
-    spatial: tuple[tuple[Dim, Annotated[float, Field(gt=0)]], ...] = ()
+    spatial: tuple[tuple[Dim, Factor], ...] = ()
     levels: tuple[LevelPin, ...]
 
 
@@ -122,7 +124,7 @@ class ConstraintEntry(_Section):
     shape: Optional[ShapeMatch] = None
     row_stationary: Optional[RsFixed] = None
     orders: dict[str, tuple[Group, ...]] = {}
-    spatial: Optional[tuple[tuple[Dim, Annotated[float, Field(gt=0)]], ...]] = None
+    spatial: Optional[tuple[tuple[Dim, Factor], ...]] = None
     bypass: dict[str, tuple[Operand, ...]] = {}
 
 

@@ -90,6 +90,8 @@ def _requirement(kind: str, ctx: dict, msg: str) -> str:
         return str(ctx.get("error", msg)).removeprefix("Value error, ")
     if kind == "int_from_float":
         return "must be a whole number"
+    if kind == "finite_number":
+        return "must be a finite number"
     stem = kind.rsplit("_", 1)[0] if kind.endswith(("_type", "_parsing")) else None
     if stem in _TYPE_WORDS:
         return f"must be {_TYPE_WORDS[stem]}"

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
+
+from hwsim.config.base import NoBool, Section
 
 
 def _size(value):
@@ -27,17 +29,15 @@ def _size(value):
     return parse_size(value)
 
 
-class RowStationaryConfig(BaseModel):
+class RowStationaryConfig(Section):
     """Eyeriss row-stationary parameters (module docstring); every field is validated on its
     own, and :func:`hwsim.cost.row_stationary.rs_parameters` checks the global-buffer split
     against ``memories``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    glb_ifmap_psum_bytes: Annotated[int, BeforeValidator(_size), Field(gt=0)]
-    glb_filter_bytes: Annotated[int, BeforeValidator(_size), Field(gt=0)]
-    filter_words_per_cycle: Annotated[float, Field(gt=0)]
-    noc_energy_pj_per_bit: Annotated[float, Field(ge=0)]
+    glb_ifmap_psum_bytes: Annotated[int, NoBool, BeforeValidator(_size), Field(gt=0)]
+    glb_filter_bytes: Annotated[int, NoBool, BeforeValidator(_size), Field(gt=0)]
+    filter_words_per_cycle: Annotated[float, NoBool, Field(gt=0)]
+    noc_energy_pj_per_bit: Annotated[float, NoBool, Field(ge=0)]
     filter_load_overlaps_compute: bool = False
     encode_dram_activations: bool = True
     source: str = ""

@@ -24,9 +24,15 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
                       field_validator, model_validator)
 
+from hwsim.config.base import MAX_BYTES, MAX_COUNT, Count, NoBool, Section
 from hwsim.config.row_stationary import RowStationaryConfig
 from hwsim.types import (Dataflow, GpuKernel, GpuPrecision, Operand, Residency, SparseFormat,
                          WorkDistribution, ZeroHandling)
+
+MIN_CLOCK_HZ = 1e3
+"""Slowest clock accepted (1 kHz; a 1e-300 Hz clock would make every latency infinite)."""
+MAX_CLOCK_HZ = 1e11
+"""Fastest clock accepted (100 GHz; an infinite clock would make every latency 0)."""
 
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)\s*$")
@@ -49,13 +55,14 @@ def parse_size(value):
     return int(size)
 
 
-SizeBytes = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
-PositiveInt = Annotated[int, Field(gt=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
-Bits = Annotated[int, Field(ge=1, le=64)]
-IndexBits = Annotated[int, Field(ge=1, le=32)]
+SizeBytes = Annotated[int, NoBool, BeforeValidator(parse_size), Field(gt=0, le=MAX_BYTES)]
+PositiveInt = Count
+PositiveFloat = Annotated[float, NoBool, Field(gt=0)]
+NonNegFloat = Annotated[float, NoBool, Field(ge=0)]
+NonNegInt = Annotated[int, NoBool, Field(ge=0, le=MAX_COUNT)]
+ClockHz = Annotated[float, NoBool, Field(ge=MIN_CLOCK_HZ, le=MAX_CLOCK_HZ)]
+Bits = Annotated[int, NoBool, Field(ge=1, le=64)]
+IndexBits = Annotated[int, NoBool, Field(ge=1, le=32)]
 Operands = Annotated[tuple[Operand, ...], Field(min_length=1)]
 
 
@@ -64,8 +71,8 @@ from hwsim.config.vector import (VectorUnitConfig, check_mac_kinds,  # noqa: E40
 from hwsim.types import Activation, LayerKind  # noqa: E402
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Section):
+    """Strict section (:class:`hwsim.config.base.Section`)."""
 
 
 def _no_repeats(values: tuple) -> tuple:
@@ -143,13 +150,13 @@ class ComputeConfig(_Section):
     array_rows: PositiveInt
     array_cols: PositiveInt
     macs_per_pe_per_cycle: PositiveInt = 1
-    clock_hz: PositiveFloat
+    clock_hz: ClockHz
     weight_bits: Bits
     activation_bits: Bits
     accumulator_bits: Bits
     number_format: Literal["int", "float"] = "int"
     mac_energy_pj: Optional[NonNegFloat] = None
-    gated_mac_energy_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    gated_mac_energy_fraction: Annotated[float, NoBool, Field(ge=0, le=1)] = 0.0
     runs: Optional[tuple[LayerKind, ...]] = None
     output_activations: tuple[Activation, ...] = ()
     source: str = ""
@@ -183,8 +190,8 @@ class WeightSharingConfig(_Section):
     """A k-entry codebook; ``lookup_energy_pj`` defaults to a register-file read of the
     arithmetic width."""
 
-    codebook_entries: Annotated[int, Field(ge=2)]
-    stored_bits: Annotated[int, Field(ge=1, le=16)]
+    codebook_entries: Annotated[int, NoBool, Field(ge=2, le=2 ** 16)]
+    stored_bits: Annotated[int, NoBool, Field(ge=1, le=16)]
     lookup_energy_pj: Optional[NonNegFloat] = None
 
 
@@ -212,7 +219,7 @@ class ResidencyConfig(_Section):
     source: str = ""
 
 
-Fraction = Annotated[float, Field(gt=0, le=1)]
+Fraction = Annotated[float, NoBool, Field(gt=0, le=1)]
 
 
 class GpuMathConfig(_Section):

@@ -1,7 +1,16 @@
 """Reference data as validated records: the energy table, DRAM presets, technology scaling.
 
 The numbers live in ``hwsim/data/*.yaml`` (each with its source); this module only reads,
-validates and combines them. Pure functions of immutable data; loads are cached.
+validates and combines them. Pure functions of immutable data.
+
+Caching: the three packaged files (``dram_presets.yaml``, ``technology_scaling.yaml``, the
+built-in energy tables) are read once per process and kept by a module-level
+``lru_cache``. This is the one kind of module-level cache hwsim keeps, and why it is safe:
+the key is the name of a file inside the installed package, whose content cannot change
+while the process runs (package data, read-only), and the value is a frozen pydantic record
+that no caller can mutate; without it every accelerator variant of a sweep would parse the
+YAML again (a few ms each). A user's table file (``energy_reference: my_table.yaml``) is not
+package data: see :func:`_file_table`.
 
 Worked example (SRAM model, 45 nm): a 128 KiB SRAM read 64 bits wide costs
 ``3.80 * (131072 / 1024) ** 0.473 * 64 / 64 = 37.7 pJ`` (:func:`sram_energy_pj`).
@@ -17,42 +26,44 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hwsim.config.base import NoBool, Section
 from hwsim.config.yaml_io import load_yaml_file, load_yaml_text
+from hwsim.errors import ConfigError, Problem
 
 DEFAULT_ENERGY_TABLE = "horowitz_45nm"
 _BUILTIN_TABLES = {"horowitz_45nm": "energy_45nm.yaml"}
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Record(Section):
+    """A record of a reference-data file (strict as the arch file's sections)."""
 
 
 class EntryRecord(_Record):
     """One per-action energy with its source key and provenance mark."""
 
-    energy_pj: Annotated[float, Field(ge=0)]
+    energy_pj: Annotated[float, NoBool, Field(ge=0)]
     source: str
     provenance: str = ""
     note: str = ""
 
 
 class RegisterFileRecord(_Record):
-    energy_pj_per_bit: Annotated[float, Field(ge=0)]
+    energy_pj_per_bit: Annotated[float, NoBool, Field(ge=0)]
     source: str
     provenance: str = ""
     note: str = ""
 
 
 class SramPointRecord(_Record):
-    size_bytes: Annotated[int, Field(gt=0)]
-    energy_pj: Annotated[float, Field(gt=0)]
+    size_bytes: Annotated[int, NoBool, Field(gt=0)]
+    energy_pj: Annotated[float, NoBool, Field(gt=0)]
     source: str
     provenance: str = ""
 
 
 class SramModelRecord(_Record):
-    reference_width_bits: Annotated[int, Field(gt=0)]
-    max_relative_error: Annotated[float, Field(ge=0)]
+    reference_width_bits: Annotated[int, NoBool, Field(gt=0)]
+    max_relative_error: Annotated[float, NoBool, Field(ge=0)]
     source: str
     provenance: str = ""
     points: Annotated[tuple[SramPointRecord, ...], Field(min_length=2)]
@@ -65,8 +76,8 @@ class EnergyTable(_Record):
     """The energy reference table (``hwsim/data/energy_45nm.yaml`` by default)."""
 
     name: str
-    technology_nm: Annotated[float, Field(gt=0)]
-    vdd_v: Annotated[float, Field(gt=0)]
+    technology_nm: Annotated[float, NoBool, Field(gt=0)]
+    vdd_v: Annotated[float, NoBool, Field(gt=0)]
     sources: dict[str, str] = {}
     arithmetic: Arithmetic
     register_file: RegisterFileRecord
@@ -74,13 +85,13 @@ class EnergyTable(_Record):
 
 
 class DramPreset(_Record):
-    energy_pj_per_bit: Annotated[float, Field(ge=0)]
+    energy_pj_per_bit: Annotated[float, NoBool, Field(ge=0)]
     energy_source: str
     energy_provenance: str = ""
     energy_note: str = ""
-    bandwidth_gb_per_s: Annotated[float, Field(gt=0)]
-    width_bits: Annotated[int, Field(gt=0)]
-    burst_bytes: Annotated[int, Field(gt=0)]
+    bandwidth_gb_per_s: Annotated[float, NoBool, Field(gt=0)]
+    width_bits: Annotated[int, NoBool, Field(gt=0)]
+    burst_bytes: Annotated[int, NoBool, Field(gt=0)]
     bandwidth_source: str
 
 
@@ -102,7 +113,6 @@ def _data_text(filename: str) -> str:
 
 def _validated(model: type[BaseModel], data, source: str):
     from hwsim.config.problems import problems_from_validation_error
-    from hwsim.errors import ConfigError
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -134,13 +144,53 @@ def resolve_reference(reference: str, base_dir: Optional[str] = None) -> str:
     return str(path.resolve())
 
 
+TABLE_SUFFIXES = (".yaml", ".yml", ".json")
+_TABLE_KEYS = tuple(name for name, field in EnergyTable.model_fields.items()
+                    if field.is_required())
+
+
 def energy_table(reference: str = DEFAULT_ENERGY_TABLE,
                  base_dir: Optional[str] = None) -> EnergyTable:
     """A built-in table by name (``horowitz_45nm``) or a YAML file path (see
-    :func:`resolve_reference`)."""
+    :func:`resolve_reference`).
+
+    A file must lie inside ``base_dir``'s folder tree (the arch file's folder; the current
+    folder when ``base_dir`` is None), have a YAML/JSON suffix and hold the table's keys;
+    otherwise one ``energy_reference`` problem is raised that says why without showing the
+    file's content (a path such as ``../../etc/passwd`` is refused before it is read).
+    """
     if reference in _BUILTIN_TABLES:
         return _builtin_table(reference)
-    return _file_table(resolve_reference(reference, base_dir))
+    path = Path(resolve_reference(reference, base_dir))
+    root = Path(base_dir if base_dir is not None else ".").resolve()
+    why = _refusal(path, root)
+    if why is None:
+        try:
+            data = load_yaml_file(path)
+        except ConfigError as exc:  # not text, not YAML: say so without quoting the file
+            first = exc.problems[0]
+            data, why = None, (f"must name a YAML energy-table file ({path.name}: "
+                               f"{first.path} {first.requirement})")
+        if why is None and (not isinstance(data, dict)
+                            or not any(key in data for key in _TABLE_KEYS)):
+            why = (f"must name an energy-table file (keys {', '.join(_TABLE_KEYS)}); "
+                   f"{path.name} has none of them")
+    if why is not None:
+        raise ConfigError([Problem("energy_reference", why, reference)])
+    return _file_table(str(path), path.stat().st_mtime_ns)
+
+
+def _refusal(path: Path, root: Path) -> Optional[str]:
+    """Why ``path`` cannot be an energy-table file (None: it may be one)."""
+    builtin = f"must name a built-in table ({', '.join(_BUILTIN_TABLES)}) or"
+    if not path.is_relative_to(root):
+        return f"{builtin} a table file inside {root} (the arch file's folder tree)"
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        return f"{builtin} a YAML/JSON energy-table file ({', '.join(TABLE_SUFFIXES)})"
+    if not path.is_file():
+        return (f"{builtin} an energy-table file "
+                f"({'a folder' if path.is_dir() else 'no such file'}: {path})")
+    return None
 
 
 @lru_cache(maxsize=None)
@@ -150,7 +200,9 @@ def _builtin_table(name: str) -> EnergyTable:
 
 
 @lru_cache(maxsize=32)
-def _file_table(path: str) -> EnergyTable:
+def _file_table(path: str, _mtime_ns: int) -> EnergyTable:
+    """The validated table at ``path`` (cached per modification time, so an edited file is
+    read again)."""
     return _validated(EnergyTable, load_yaml_file(path), path)
 
 

@@ -30,18 +30,19 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from hwsim.config.base import MAX_COUNT, NoBool, Section
 
 from hwsim.types import MAC_KINDS, Dataflow, LayerKind
 
 
-class VectorUnitConfig(BaseModel):
+class VectorUnitConfig(Section):
     """``vector:`` of an accelerator file (module docstring)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    lanes: Annotated[int, Field(gt=0)]
-    ops_per_lane_per_cycle: Annotated[float, Field(gt=0)] = 1.0
-    op_energy_pj: Optional[Annotated[float, Field(ge=0)]] = None
+    lanes: Annotated[int, NoBool, Field(gt=0, le=MAX_COUNT)]
+    ops_per_lane_per_cycle: Annotated[float, NoBool, Field(gt=0)] = 1.0
+    op_energy_pj: Optional[Annotated[float, NoBool, Field(ge=0)]] = None
     source: str = ""
 
 

@@ -36,7 +36,7 @@ def test_missing_field(base, messages):
 
 def test_clock_must_be_positive(base, messages):
     base["compute"]["clock_hz"] = -1
-    assert only(messages(base)) == "t.yaml: compute.clock_hz must be > 0. Got -1 instead."
+    assert only(messages(base)) == "t.yaml: compute.clock_hz must be >= 1000. Got -1 instead."
 
 
 def test_width_must_be_positive(base, messages):
