@@ -141,7 +141,7 @@ def _base_data(path: Path, source: str, problems: list) -> dict:
 def _workloads(spec: SweepSpec, spec_dir: Path, source: str, problems: list
                ) -> tuple[ResolvedWorkload, ...]:
     out, labels = [], set()
-    for index, entry in enumerate(spec.workloads):
+    for index, entry in ((i, v) for i, e in enumerate(spec.workloads) for v in e.variants()):
         label = entry.display_label
         if label in labels:
             problems.append(Problem(f"workloads.{index}.label", "must be unique (give a label)",
@@ -149,13 +149,25 @@ def _workloads(spec: SweepSpec, spec_dir: Path, source: str, problems: list
         labels.add(label)
         name = spec_dir / entry.workload if _looks_like_file(entry.workload) else entry.workload
         try:
-            net = resolve_network(name, profile=entry.profile, batch=entry.batch)
+            net = _network(name, entry)
         except (ConfigError, OSError) as exc:
             problems.append(Problem(f"workloads.{index}", f"must resolve to a network ({exc})",
                                     entry.identity(), source))
             continue
         out.append(ResolvedWorkload(label, entry, net, network_digest(net)))
     return tuple(out)
+
+
+def _network(name, entry) -> Network:
+    """The entry's network: a decoder phase when it gives phase keys, else as resolved."""
+    if not entry.is_phase:
+        return resolve_network(name, profile=entry.profile, batch=entry.batch)
+    from hwsim.workload.decoder import DEFAULT_CONTEXT_LEN, PhaseConfig
+    from hwsim.workload.llm import phase_network
+    phase = PhaseConfig(phase=entry.phase or "prefill",
+                        context_len=entry.context_len or DEFAULT_CONTEXT_LEN,
+                        batch=entry.batch or 1, kv_bits=entry.kv_bits)
+    return phase_network(name, phase, profile=entry.profile)
 
 
 def _axes(spec: SweepSpec) -> tuple[Axis, ...]:

@@ -24,7 +24,7 @@ recorded with its reason).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       model_validator)
@@ -49,25 +49,57 @@ def _workload_entry(value):
 
 class WorkloadEntry(_Section):
     """One workload: a built-in name or a workload file (relative to the spec), an optional
-    sparsity profile and batch; ``label`` names it in tables and plots."""
+    sparsity profile and batch; ``label`` names it in tables and plots. A decoder LLM may run
+    a ``phase`` (prefill | decode) at ``context_len`` tokens (a list sweeps it: one workload
+    per value) with the KV cache at ``kv_bits`` (:mod:`hwsim.workload.llm`)::
+
+        - {workload: llama2_7b, phase: decode, context_len: [128, 512, 2048], profile: nm_2_4}
+    """
 
     workload: Annotated[str, Field(min_length=1)]
     profile: Optional[str] = None
     batch: Optional[Annotated[int, Field(gt=0)]] = None
     label: Optional[Annotated[str, Field(min_length=1)]] = None
+    phase: Optional[Literal["prefill", "decode"]] = None
+    context_len: Optional[Union[Annotated[int, Field(gt=0)],
+                                Annotated[tuple[Annotated[int, Field(gt=0)], ...],
+                                          Field(min_length=1)]]] = None
+    kv_bits: Optional[Annotated[int, Field(gt=0)]] = None
 
     @property
     def display_label(self) -> str:
-        """``label`` or ``workload[+profile][@bN]``: ``alexnet+han2015``."""
+        """``label`` or ``workload[+profile][@bN][:phase@L]``: ``alexnet+han2015``,
+        ``llama2_7b:decode@2048``."""
         if self.label:
             return self.label
         text = Path(self.workload).stem if _looks_like_file(self.workload) else self.workload
         text += f"+{self.profile}" if self.profile else ""
-        return text + (f"@b{self.batch}" if self.batch else "")
+        text += f"@b{self.batch}" if self.batch else ""
+        if self.is_phase:
+            text += f":{self.phase or 'prefill'}@{self.context_len or 'default'}"
+            text += f"/kv{self.kv_bits}" if self.kv_bits else ""
+        return text
+
+    @property
+    def is_phase(self) -> bool:
+        """True when a phase key is given (the workload is then a decoder phase)."""
+        return any(v is not None for v in (self.phase, self.context_len, self.kv_bits))
+
+    def variants(self) -> tuple["WorkloadEntry", ...]:
+        """One entry per context length when ``context_len`` is a list, else itself."""
+        if not isinstance(self.context_len, tuple):
+            return (self,)
+        return tuple(self.model_validate({**self.model_dump(), "context_len": ctx,
+                                          "label": f"{self.label}@{ctx}" if self.label
+                                          else None}) for ctx in self.context_len)
 
     def identity(self) -> dict:
-        """What names the workload in a point's hash (the label is only a display name)."""
-        return {"workload": self.workload, "profile": self.profile, "batch": self.batch}
+        """What names the workload in a point's hash (the label is only a display name);
+        the phase keys only when given, so other workloads keep their hashes."""
+        out = {"workload": self.workload, "profile": self.profile, "batch": self.batch}
+        if self.is_phase:
+            out.update(phase=self.phase, context_len=self.context_len, kv_bits=self.kv_bits)
+        return out
 
 
 Workload = Annotated[WorkloadEntry, BeforeValidator(_workload_entry)]
