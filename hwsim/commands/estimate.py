@@ -210,6 +210,7 @@ def to_table(cmp: NetworkComparison, width: int | None = None) -> str:
                                                 cmp.layer_attribution)]
     rows.append(_cells(p_net.total, d_net.total, cmp.attribution))
     out.append(text_table(_HEAD, rows, width=width, rule_before_last=True,
+                          right=(False, *[True] * 6, False, False),
                           caption=_LEGEND + UNITS_NOTE).rstrip("\n"))
     t, dt = p_net.total, d_net.total
     out += wrap_text(f"totals cover: {cmp.coverage.label()}", width)
