@@ -179,3 +179,17 @@ def test_context_sweep_grows_with_the_kv_cache(tmp_path, monkeypatch, capsys):
     code = cli.main(["estimate", "--arch", SYSTOLIC, "--workload", "gpt2", "--context-sweep",
                      "64,x"])
     assert code == 2
+
+
+def test_kv_bits_on_the_gpu_roofline():
+    """H100 (fp16): an 8-bit KV cache halves the attention's operand-B bytes: Llama-2-7B
+    decode at 2048 reads 2 x 32 x 32 x 128 x 2048 bytes and appends 2 x 32 x 128 bytes per
+    layer; the token gets faster."""
+    arch = load_arch(ARCH_DIR / "h100_sxm.yaml")
+    fp16 = estimate_network(phase_network("llama2_7b", PhaseConfig("decode", 2048)), arch)
+    int8 = estimate_network(phase_network("llama2_7b", PhaseConfig("decode", 2048, kv_bits=8)),
+                            arch)
+    assert int8.total.kv_cache_read_bytes == kv_bytes(32, 32, 128, 2048, 8)
+    assert int8.total.kv_cache_write_bytes == 32 * 2 * 32 * 128
+    assert fp16.total.kv_cache_write_bytes == 32 * 2 * 32 * 128 * 2
+    assert int8.total.latency_s < fp16.total.latency_s

@@ -14,6 +14,9 @@
   from HBM every time (an activation: never resident, never pre-compressed for 2:4 / CSR);
   reported with no stored weights, B's traffic as inputs
   (:func:`hwsim.cost.vector.without_stored_weights`).
+* a decoder's KV cache (``kv_cache`` layers with ``kv_bits``): operand B of the attention
+  GEMMs (K, V) is read, and the append's outputs written, at ``kv_bits`` instead of the
+  GPU's precision (HBM, L2 and shared-memory bytes of that operand scale by kv_bits / bits).
 
 Worked example (``tests/cost/test_cost_gpu_vector.py``): a residual add of two 128 x 768
 tensors at fp16 on H100 (launch 4 us): 196,608 elements read, 98,304 written -> HBM
@@ -34,11 +37,19 @@ def simt_ops_per_cycle(arch: Accelerator) -> float | None:
     return arch.gpu.simt_macs_per_cycle
 
 
+def kv_scale(layer: LayerWorkload, arch: Accelerator) -> float:
+    """``kv_bits`` / the GPU's value bits for a KV-cache layer that gives them, else 1
+    (e.g. an 8-bit cache on an fp16 H100: 0.5)."""
+    if layer.kv_cache and layer.kv_bits is not None:
+        return layer.kv_bits / arch.gpu.value_bits
+    return 1.0
+
+
 def vector_work(layer: LayerWorkload, arch: Accelerator) -> KernelWork:
     """The :class:`KernelWork` of a vector layer (module docstring): ``macs`` are its vector
     ops on the ``simt`` unit, no weights."""
     b = arch.gpu.value_bits / 8
-    inputs, outputs = layer.input_count * b, layer.output_count * b
+    inputs, outputs = layer.input_count * b, layer.output_count * b * kv_scale(layer, arch)
     ops = layer.vector_ops
     return KernelWork(GpuKernel.DENSE, "simt", ops, ops, 0.0, 0.0, inputs, outputs,
                       l2_weight_bytes=0.0, l2_input_bytes=inputs, smem_weight_bytes=0.0,
@@ -65,14 +76,21 @@ def estimate_gpu_vector(layer: LayerWorkload, arch: Accelerator, cost_of) -> Lay
                    weights=WeightMemory(), weights_fit_on_chip=False,
                    weights_on_chip=False, energy_by_component=by_comp,
                    energy_by_operand=by_oper, roofline=point,
-                   utilization=work.macs / peak if peak else 0.0)
+                   utilization=work.macs / peak if peak else 0.0,
+                   kv_cache_write_bytes=work.output_bytes if layer.kv_cache else 0.0)
 
 
 def estimate_gpu_act_matmul(layer: LayerWorkload, arch: Accelerator, cost_of) -> LayerCost:
     """An act x act matmul on the GPU (module docstring)."""
     from hwsim.cost.vector import as_weighted_matmul, without_stored_weights
+    from dataclasses import replace
     matmul = as_weighted_matmul(layer)
     work = kernel_work(matmul, arch, GpuKernel.DENSE)
+    scale = kv_scale(layer, arch)
+    if scale != 1.0:                       # operand B (the KV cache) at kv_bits
+        work = replace(work, weight_value_bytes=work.weight_value_bytes * scale,
+                       l2_weight_bytes=work.l2_weight_bytes * scale,
+                       smem_weight_bytes=work.smem_weight_bytes * scale)
     line = roofline(work, arch, True)
     cost = cost_of(matmul, arch, work, line, True, ("gpu kernel: dense batched GEMM (operand "
                                                     "B is an activation, read from HBM)",))
@@ -88,4 +106,4 @@ def gpu_vector_unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> st
 
 
 __all__ = ["estimate_gpu_act_matmul", "estimate_gpu_vector", "gpu_vector_unsupported_reason",
-           "vector_work"]
+           "kv_scale", "vector_work"]
