@@ -65,8 +65,9 @@ def with_phase(text: str, fmt: str, phase: PhaseConfig | None, totals: dict) -> 
         data = json.loads(text)
         data["phase"] = {label: f.to_dict() for label, f in figures.items()}
         return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    from hwsim.report.layout import wrap_lines
     lines = [line for label, f in figures.items() for line in phase_lines(f, label)]
-    return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    return text.rstrip("\n") + "\n" + "\n".join(wrap_lines(lines)) + "\n"
 
 
 def run_context_sweep(args: argparse.Namespace, arch, options=None) -> int:

@@ -98,10 +98,21 @@ def phase_lines(figures: PhaseFigures, label: str = "") -> list[str]:
     head = f"{label}: " if label else ""
     return [f"{head}{f.phase} at context {f.context_len}, batch {f.batch}: {f.tokens} "
             f"token(s), {_joules(f.energy_per_token_pj)} and {_seconds(f.latency_per_token_s)} "
-            f"per token, {f.tokens_per_s:.3g} tokens/s",
+            f"per token, {_rate(f.tokens_per_s)} tokens/s",
             f"  per sequence {_joules(f.energy_per_sequence_pj)}, "
             f"{_seconds(f.latency_per_sequence_s)}; KV cache read "
-            f"{f.kv_cache_read_bytes / 1e6:.4g} MB, appended {f.kv_cache_write_bytes / 1e3:.4g} kB"]
+            f"{_bytes(f.kv_cache_read_bytes)}, appended {_bytes(f.kv_cache_write_bytes)}"]
+
+
+def _rate(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def _bytes(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.0f} B"
 
 
 def _joules(pj: float) -> str:
