@@ -54,6 +54,9 @@ def _describe(data) -> str:
 def shape_problems(data, source: str) -> list[Problem]:
     """What keeps ``data`` from being a result file ``hwsim report`` can read."""
     kind = result_kind(data)
+    if kind is None and not isinstance(data, dict):
+        return [Problem("<root>", f"must be a JSON object ({_SHAPES})", _describe(data),
+                        source)]
     if kind is None:
         missing = [k for k in NETWORK_KEYS if k not in data] if isinstance(data, dict) \
             else list(NETWORK_KEYS)
