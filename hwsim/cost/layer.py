@@ -17,7 +17,7 @@ Example::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
@@ -49,6 +49,10 @@ class EstimateOptions:
     mappings: object = None
     """A :class:`hwsim.config.mapping.MappingFile`: pinned mappings and search constraints
     (``--mapping FILE``); None: the search alone."""
+    cache: object = field(default=None, compare=False)
+    """A :class:`hwsim.cost.cache.CostCache` owned by the caller (nests, flow tables and
+    weight storage kept between layers and accelerator variants); None: nothing is kept
+    (:func:`hwsim.cost.estimate_network` makes one per call)."""
 
 
 def unsupported_reason(layer: LayerWorkload, arch: Accelerator) -> str | None:
@@ -187,7 +191,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     if reason:
         return _unsupported(layer, arch, reason)
     macs: MacCounts = mac_counts(layer, arch)
-    sizes = layer_sizes(layer, arch, macs)
+    sizes = layer_sizes(layer, arch, macs, cache=options.cache)
     stored_bytes = sizes.weights.total_bits / 8
     fits = weights_fit(arch, stored_bytes)
     keeps = arch.residency is not Residency.STREAMED
@@ -205,7 +209,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     inp = SearchInputs(bounds, spatial, chains, sizes.obytes,
                        _resident_value_bytes(arch, sizes.weights), time.cycles,
                        mac_pj, options.objective, options.double_buffering, pinned)
-    found = search_mapping(arch, inp)
+    found = search_mapping(arch, inp, cache=options.cache)
     if not found.feasible:
         return _unsupported(layer, arch, found.problem)
     traffic = _traffic(arch, found.flows, found.bus_bytes)

@@ -29,7 +29,6 @@ Input tiles include the halo: a tile of ``p`` output rows and ``r`` filter rows 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import permutations
 
 import numpy as np
@@ -85,7 +84,6 @@ class LoopBounds:
                         self.padding[axis])
 
 
-@lru_cache(maxsize=4096)
 def _touched(out: int, k: int, size: int, stride: int, dil: int, pad: int) -> int:
     pos = (np.arange(out)[:, None] * stride + np.arange(k)[None, :] * dil - pad).ravel()
     return int(np.unique(pos[(pos >= 0) & (pos < size)]).size)
@@ -134,22 +132,16 @@ class Nest:
     order0: tuple
     order1: tuple
     positions: tuple = ()
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def _cached(self, key, compute):
-        """Results depend only on the (frozen) inputs; computed once per key."""
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
+    key: tuple = field(default=(), compare=False, repr=False)
+    """The content key it was built from (:func:`hwsim.cost.search.full_nest`), under which
+    a :class:`~hwsim.cost.cache.CostCache` keeps its flow tables; () for a pinned nest. The
+    nest itself keeps no memo: its tables are computed when asked, and the flow tables built
+    from them are kept by the caller's cache."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
         """(O0, O1, M): buffer-tile orders x inner orders x tile-factor combinations."""
-        shape = self.memo.get("shape")
-        if shape is None:
-            shape = self.memo["shape"] = (len(self.order0), len(self.order1),
-                                          np.shape(self.positions[0][1])[-1])
-        return shape
+        return (len(self.order0), len(self.order1), np.shape(self.positions[0][1])[-1])
 
     def loops(self, boundary: int) -> tuple:
         """The loops above ``boundary`` outer -> inner as (relevance (3, O0, O1, 1) for the
@@ -165,7 +157,7 @@ class Nest:
                 total = total * np.where(rel | stopped, fracs, 1.0)
                 stopped = stopped | (rel & big)
             return total
-        return self._cached(("visits", boundary), compute)[OPERAND_INDEX[operand]]
+        return compute()[OPERAND_INDEX[operand]]
 
     def total_trips(self):
         """Product of all six loops' fractional trips: iterations per spatial lane."""
@@ -174,7 +166,7 @@ class Nest:
             for _, _, fracs in self.loops(6):
                 total = total * fracs
             return total
-        return self._cached(("total",), compute)
+        return compute()
 
     def distinct(self, operand: Operand, boundary: int):
         """Distinct tiles of ``operand`` above ``boundary``: product of its relevant trips."""
@@ -183,7 +175,7 @@ class Nest:
             for rel, _, fracs in self.loops(boundary):
                 total = total * np.where(rel, fracs, 1.0)
             return total
-        return self._cached(("distinct", boundary), compute)[OPERAND_INDEX[operand]]
+        return compute()[OPERAND_INDEX[operand]]
 
     def extents(self, boundary: int, spatial: dict | None = None, key: str = "") -> dict:
         """Per-dim extents of a tile held below ``boundary``: the t1 loops below it, times the
@@ -193,21 +185,18 @@ class Nest:
         def one(d):
             inner = self.f1[d]
             if boundary > 3:
-                pos = self._cached(("pos", GROUP_OF[d]), lambda: np.array(
-                    [3 + o.index(GROUP_OF[d]) for o in self.order1])[None, :, None])
+                pos = np.array([3 + o.index(GROUP_OF[d]) for o in self.order1])[None, :, None]
                 inner = np.where(pos >= boundary, inner, 1.0)
             if spatial is None:
                 return inner
             return np.minimum(inner * spatial.get(d, 1.0), self.tile[d])
-        return self._cached(("extents", boundary, key if spatial is not None else None),
-                            lambda: _Lazy(one))
+        return _Lazy(one)
 
     def tile_of(self, operand: Operand, boundary: int, spatial: dict | None, key,
              geo: "LoopBounds"):
         """:func:`tile_elements` of ``operand`` below ``boundary`` with the spatial factors
         ``spatial`` (named by ``key`` for the cache, as in :meth:`extents`)."""
-        return self._cached(("tile", operand, boundary, key, geo), lambda: tile_elements(
-            operand, self.extents(boundary, spatial, key), geo))
+        return tile_elements(operand, self.extents(boundary, spatial, key), geo)
 
     def split(self, above: dict) -> tuple[dict, dict]:
         """Effective spatial factors across storage instances (``above``, nominal) and within
@@ -215,7 +204,7 @@ class Nest:
         def compute():
             out = {d: np.minimum(float(above.get(d, 1)), self.spatial[d]) for d in DIMS}
             return out, {d: self.spatial[d] / out[d] for d in DIMS}
-        return self._cached(("split", tuple(sorted(above.items()))), compute)
+        return compute()
 
     def innermost_relevant(self, operand: Operand):
         """True where the innermost loop with > 1 trip is relevant to ``operand`` (it is then
@@ -226,7 +215,7 @@ class Nest:
                 result = np.where(~found & big, rel, result)
                 found = found | big
             return np.where(found, result, True)
-        return self._cached(("innermost",), compute)[OPERAND_INDEX[operand]]
+        return compute()[OPERAND_INDEX[operand]]
 
 
 class _Lazy(dict):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from hwsim.arch.model import Accelerator
+from hwsim.cost.cache import CostCache
 from hwsim.cost.fusion import unfuse_orphans
 from hwsim.cost.layer import EstimateOptions, estimate_layer
 from hwsim.cost.records import LayerCost
@@ -193,7 +194,9 @@ def estimate_network(workload, arch: Accelerator, *,
     layers) on ``arch`` (module docstring); ``residency`` overrides the arch's policy (and its
     fallback's)."""
     name, profile, layers = _layers_of(workload)
-    plan = plan_residency(layers, arch, residency)
+    if options.cache is None:  # one cache per call: storage, nests and flows shared by layers
+        options = replace(options, cache=CostCache())
+    plan = plan_residency(layers, arch, residency, cache=options.cache)
     costs = [estimate_layer(l, arch, options=options, weights_resident=f)
              for l, f in zip(layers, plan.resident)]
     costs = unfuse_orphans(layers, costs, arch, lambda i, l: estimate_layer(

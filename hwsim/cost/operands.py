@@ -25,9 +25,9 @@ bits + 16 x 16 codebook bits ~= 4.6 MB, i.e. ~0.12 bytes per dense weight.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from hwsim.arch.model import Accelerator
+from hwsim.cost.cache import CostCache, record_key
 from hwsim.cost.compute import MacCounts
 from hwsim.cost.traffic import OperandBytes
 from hwsim.formats import StorageCost, activation_storage, weight_storage
@@ -51,30 +51,33 @@ def weight_partitions(arch: Accelerator) -> int:
     return arch.compute.pe_count if arch.dataflow is Dataflow.COLUMN_BROADCAST else 1
 
 
-def layer_weight_storage(layer: LayerWorkload, arch: Accelerator) -> StorageCost:
+def layer_weight_storage(layer: LayerWorkload, arch: Accelerator,
+                         cache: CostCache | None = None) -> StorageCost:
     """:func:`hwsim.formats.weight_storage` with the arch's format, sharing and N:M.
 
-    Memoised on the layer and the storage arguments (a sweep asks again for every variant,
-    the network residency check and the layer estimate ask twice). The layer's mask is not
-    part of its equality, so its ``id`` is in the key; the cached key keeps the layer, hence
-    the mask, alive, so the ``id`` cannot be reused while the entry exists."""
+    Kept in ``cache`` (when given) under the layer's content (its mask's bytes included, read
+    on every lookup: a mask edited in place gives a new key) and the storage arguments: a
+    sweep asks again for every variant, the network residency check and the layer estimate
+    ask twice."""
     sp = arch.sparsity
-    return _weight_storage(layer, id(layer.weight_mask), sp.weight_format,
-                           weight_partitions(arch), sp.weight_sharing, sp.structured,
-                           arch.compute.weight_bits)
+    args = (sp.weight_format, weight_partitions(arch), sp.weight_sharing, sp.structured,
+            arch.compute.weight_bits)
+
+    def compute() -> StorageCost:
+        return weight_storage(layer, args[0], row_partitions=args[1], sharing=args[2],
+                              structured=args[3], arithmetic_bits=args[4])
+    if cache is None:
+        return compute()
+    return cache.get("weight_storage", (record_key(layer),) + args, compute)
 
 
-@lru_cache(maxsize=4096)
-def _weight_storage(layer: LayerWorkload, mask_id: int, spec, partitions: int, sharing,
-                    structured, bits: int) -> StorageCost:
-    return weight_storage(layer, spec, row_partitions=partitions, sharing=sharing,
-                          structured=structured, arithmetic_bits=bits)
-
-
-@lru_cache(maxsize=4096)
-def _activation_storage(count: int, density: float, spec) -> StorageCost:
-    """:func:`hwsim.formats.activation_storage` from a count and density, memoised."""
-    return activation_storage(count, density, spec)
+def _activation_storage(count: int, density: float, spec,
+                        cache: CostCache | None = None) -> StorageCost:
+    """:func:`hwsim.formats.activation_storage` from a count and density (kept in ``cache``)."""
+    if cache is None:
+        return activation_storage(count, density, spec)
+    return cache.get("activation_storage", (count, density, spec),
+                     lambda: activation_storage(count, density, spec))
 
 
 def _bits_per_element(cost: StorageCost, count: int) -> float:
@@ -107,17 +110,19 @@ def _weight_bytes(layer, arch, stored: StorageCost) -> OperandBytes:
                         meta_latch=meta_latch)
 
 
-def layer_sizes(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> LayerSizes:
+def layer_sizes(layer: LayerWorkload, arch: Accelerator, macs: MacCounts,
+                cache: CostCache | None = None) -> LayerSizes:
     """Storage and bytes per element of the three operands of ``layer`` on ``arch``.
 
     Activation formats apply at the DRAM interface (Eyeriss compresses feature maps there);
     on chip, activations are ``activation_bits`` wide.
     """
     sp, c = arch.sparsity, arch.compute
-    stored = layer_weight_storage(layer, arch)
-    inputs = _activation_storage(layer.input_count, layer.input_density, sp.activation_format)
+    stored = layer_weight_storage(layer, arch, cache)
+    inputs = _activation_storage(layer.input_count, layer.input_density, sp.activation_format,
+                                 cache)
     outputs = _activation_storage(layer.output_count, layer.output_density,
-                                  sp.activation_format)
+                                  sp.activation_format, cache)
     in_dram = _bits_per_element(inputs, layer.input_count) / 8
     out_dram = _bits_per_element(outputs, layer.output_count) / 8
     act, acc = c.activation_bits / 8, c.accumulator_bits / 8

@@ -61,8 +61,9 @@ def resolve_policy(arch: Accelerator, override: Residency | str | None = None) -
 
 
 def plan_residency(layers: Sequence[LayerWorkload], arch: Accelerator,
-                   policy: Residency | str | None = None) -> ResidencyPlan:
-    """Residency of every layer of ``layers`` on ``arch`` under ``policy`` (module docstring)."""
+                   policy: Residency | str | None = None, cache=None) -> ResidencyPlan:
+    """Residency of every layer of ``layers`` on ``arch`` under ``policy`` (module docstring);
+    ``cache``: a :class:`hwsim.cost.cache.CostCache` for the weight storage."""
     policy = resolve_policy(arch, policy)
     capacity = float(weight_capacity_bytes(arch))
     flags, reasons, used, total = [], [], 0.0, 0.0
@@ -77,7 +78,7 @@ def plan_residency(layers: Sequence[LayerWorkload], arch: Accelerator,
                            LayerKind.VECTOR else "act x act matmul: operand B is an activation")
                            + ")")
             continue
-        stored = layer_weight_storage(layer, arch).total_bits / 8
+        stored = layer_weight_storage(layer, arch, cache).total_bits / 8
         total += stored
         keep, why = _decide(policy, stored, used, capacity)
         used += stored if keep and policy is Residency.NETWORK else 0.0

@@ -16,12 +16,13 @@ Worked example: AlexNet conv1 (K 96, C 3, P = Q = 55) on a 32x32 ws array: 7 x 3
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
+from hwsim.cost.cache import CostCache
 from hwsim.cost.dataflow import Spatial, inner_orders
 from hwsim.cost.nest import DIMS, REPRESENTATIVE_ORDERS, LoopBounds, Nest, build_nest
 from hwsim.cost.pinning import pinned_nest
@@ -69,7 +70,6 @@ class SearchResult:
     problem: str = ""
 
 
-@lru_cache(maxsize=4096)
 def trip_candidates(size: int, limit: int) -> tuple[int, ...]:
     """Trip counts tried for a loop of ``size``: powers of two below it and ``size``, thinned
     log-evenly to ``limit``; e.g. (55, 4) -> (1, 4, 16, 55); (1, 4) -> (1,)."""
@@ -80,7 +80,6 @@ def trip_candidates(size: int, limit: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(values))
 
 
-@lru_cache(maxsize=1024)
 def _grid_axes(sizes: tuple, limits: tuple) -> tuple:
     axes = [trip_candidates(size, limit) for size, limit in zip(sizes, limits)]
     mesh = np.meshgrid(*[np.asarray(a, dtype=np.float64) for a in axes], indexing="ij")
@@ -103,18 +102,19 @@ def _levels_of(chains: dict) -> dict:
     return out
 
 
-def _fits(nest: Nest, inp: SearchInputs):
-    """(feasible mask (O, M), message for the tightest level) of the buffer-tile sizes.
+def level_needs(nest: Nest, inp: SearchInputs) -> tuple:
+    """(level, need, operands) per level that holds a buffer tile: the bytes its tiles need
+    per candidate (an array over the nest's axes), in level order.
 
     Per level: the buffer tiles of the operands it holds at the buffer boundary (first
-    on-chip level or a shared staging copy), resident weights at their stored size.
-    Replicated inner levels (register files) always fit one element per lane. A
-    streamed chain (EIE's column broadcast of inputs) reaches the PEs one column at a time
-    through their FIFOs, so inner levels hold no input tile: a layer whose outputs fit the
-    destination registers runs in one pass and writes each output once.
+    on-chip level or a shared staging copy), resident weights at their stored size, streamed
+    tiles doubled under double buffering. Replicated inner levels (register files) always
+    fit one element per lane. A streamed chain (EIE's column broadcast of inputs) reaches the
+    PEs one column at a time through their FIFOs, so inner levels hold no input tile: a layer
+    whose outputs fit the destination registers runs in one pass and writes each output once.
     """
     frac = 0.5 if inp.double_buffering else 1.0
-    ok, message = True, ""
+    out = []
     for name, (level, entries) in _levels_of(inp.chains).items():
         need, counted = 0.0, False
         for op, idx, role in entries:
@@ -129,13 +129,27 @@ def _fits(nest: Nest, inp: SearchInputs):
             else:
                 continue
             counted = True
-        if not counted:
-            continue
-        cap = level.size_bytes if entries[0][2].replicated else level.total_size_bytes
+        if counted:
+            out.append((level, need, tuple(str(e[0]) for e in entries),
+                        bool(entries[0][2].replicated)))
+    return tuple(out)
+
+
+def capacity_bytes(level, replicated: bool) -> int:
+    """What a level's tiles must fit: one instance when replicated, else all of them."""
+    return level.size_bytes if replicated else level.total_size_bytes
+
+
+def _fits(nest: Nest, inp: SearchInputs):
+    """(feasible mask (O, M), message for the tightest level) of the buffer-tile sizes
+    (:func:`level_needs` against :func:`capacity_bytes`)."""
+    ok, message = True, ""
+    for level, need, ops, replicated in level_needs(nest, inp):
+        cap = capacity_bytes(level, replicated)
         fits = need <= cap
         if not np.any(fits):
-            ops = ", ".join(str(e[0]) for e in entries)
-            message = (f"memories.{name} must hold the smallest tile of {ops} "
+            frac = 0.5 if inp.double_buffering else 1.0
+            message = (f"memories.{level.name} must hold the smallest tile of {', '.join(ops)} "
                        f"({float(np.min(need)):.0f} bytes"
                        f"{' with double buffering' if frac < 1 else ''}). Got {cap} bytes")
         ok = ok & fits
@@ -147,7 +161,15 @@ def _shares(chains: dict) -> dict:
             in _levels_of(chains).items()}
 
 
-FLOW_MEMO_LIMIT = 32  # flow tables kept per nest (variants whose RF sizes differ)
+def _sets_floor(chain) -> bool:
+    """A per-PE level that is not the chain's last sets the next level's floor from the
+    feasible tilings (:func:`hwsim.cost.traffic.operand_flows`)."""
+    return any(i and r.replicated for i, r in enumerate(chain.levels[:-1]))
+
+
+def flows_depend_on_keep(chains: dict) -> bool:
+    """True when the flow tables depend on the feasible set (:func:`_sets_floor`)."""
+    return any(_sets_floor(c) for c in chains.values())
 
 
 def _chain_key(chain, shares: dict, keep) -> tuple:
@@ -157,23 +179,31 @@ def _chain_key(chain, shares: dict, keep) -> tuple:
     roles = tuple((r.level.name, r.replicated, r.above,
                    shares[r.level.name] if (i and r.replicated) else None)
                   for i, r in enumerate(chain.levels))
-    floor = any(i and r.replicated for i, r in enumerate(chain.levels[:-1]))
+    floor = _sets_floor(chain)
     return (chain.operand, chain.dram.name if chain.dram is not None else None, roles,
             chain.resident, chain.meta.name if chain.meta is not None else None, chain.streamed,
             keep.tobytes() if (floor and keep is not None) else None)
 
 
-def _flows(nest: Nest, inp: SearchInputs, keep):
+def _flows(nest: Nest, inp: SearchInputs, keep, cache: CostCache | None = None,
+           key_only: bool = False):
     """(Flows, per level name (read bytes, write bytes)) of all candidates, all groups.
 
-    Memoised on the nest (bounded by :data:`FLOW_MEMO_LIMIT`): byte counts do not depend on
-    capacities (beyond inner RF boundaries), energies, bandwidths or clocks, so the variants
-    of a sweep share them. The result is read-only."""
+    Kept in ``cache`` under the nest's content key and what the bytes depend on
+    (:func:`_chain_key`): byte counts do not depend on capacities (beyond inner RF
+    boundaries), energies, bandwidths or clocks, so the variants of a sweep share them. The
+    result is read-only. ``key_only``: (None, that key) without computing."""
     shares = _shares(inp.chains)
-    key = ("flows", inp.bounds.groups,
+    key = (nest.key, inp.bounds.groups,
            tuple((_chain_key(c, shares, keep), inp.obytes[op]) for op, c in inp.chains.items()))
-    if key in nest.memo:
-        return nest.memo[key]
+    if key_only:
+        return None, key
+    if cache is None or not nest.key:
+        return _flow_tables(nest, inp, keep, shares)
+    return cache.get("flows", key, lambda: _flow_tables(nest, inp, keep, shares))
+
+
+def _flow_tables(nest: Nest, inp: SearchInputs, keep, shares: dict):
     flows = Flows()
     for op, chain in inp.chains.items():
         operand_flows(flows, nest, inp.bounds, chain, inp.obytes[op], shares, keep)
@@ -185,19 +215,16 @@ def _flows(nest: Nest, inp: SearchInputs, keep):
     for (name, _), (r, w) in flows.bytes.items():
         pr, pw = per_level.get(name, (0.0, 0.0))
         per_level[name] = (pr + r, pw + w)
-    kept = [k for k in nest.memo if k[0] == "flows"]
-    for old in kept[:max(0, len(kept) - FLOW_MEMO_LIMIT + 1)]:
-        del nest.memo[old]
-    nest.memo[key] = (flows, per_level)
     return flows, per_level
 
 
-def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs, keep=None):
+def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs, keep=None,
+             cache: CostCache | None = None):
     """Flows (useful bytes, and DRAM in whole bursts: :func:`whole_bursts`), energy (O, M),
     latency (O, M) and per-level transfer cycles of all candidates
     (``keep``: the feasible tilings, see :func:`operand_flows`). Energy is linear in the bytes,
     so each level's reads and writes are summed over operands first."""
-    useful, per_level = _flows(nest, inp, keep)
+    useful, per_level = _flows(nest, inp, keep, cache)
     flows, per_level = whole_bursts(arch, nest, inp, useful, per_level)
     levels = {l.name: l for l in arch.memories}
     energy = inp.fixed_energy_pj + en.codebook_energy_pj(arch, flows.latch_weight_values)
@@ -271,18 +298,22 @@ def _mapping(arch: Accelerator, nest: Nest, index: tuple, inp: SearchInputs,
                         str(inp.objective), count)
 
 
-@lru_cache(maxsize=96)
 def full_nest(bounds: LoopBounds, slots: tuple, inner: tuple,
-              orders: tuple = REPRESENTATIVE_ORDERS, all_k: bool = False) -> Nest:
+              orders: tuple = REPRESENTATIVE_ORDERS, all_k: bool = False,
+              cache: CostCache | None = None) -> Nest:
     """The nest of every buffer-tile trip combination of ``bounds`` under the spatial
-    ``slots``, buffer-tile ``orders`` x inner orders ``inner``. Kept per (layer shape,
-    unrolling, orders): its memo of tiles, visits and extents then serves every accelerator
+    ``slots``, buffer-tile ``orders`` x inner orders ``inner``. Kept in ``cache`` per (layer
+    shape, unrolling, orders): its tiles, visits and extents then serve every accelerator
     variant with that array (a sweep changes sizes, bandwidths and energies, not the loop
-    nest).
-    ``all_k``: every power of two for the K trips (EIE's output batches, see
+    nest). ``all_k``: every power of two for the K trips (EIE's output batches, see
     :func:`_fewest_output_batches`), not the thinned grid."""
-    limits = {**TRIP_LIMITS, "K": 64} if all_k else TRIP_LIMITS
-    return build_nest(bounds, _grid(bounds, limits), Spatial(slots).factors, orders, inner)
+    key = (bounds, tuple(slots), tuple(inner), tuple(orders), bool(all_k))
+
+    def build():
+        limits = {**TRIP_LIMITS, "K": 64} if all_k else TRIP_LIMITS
+        nest = build_nest(bounds, _grid(bounds, limits), Spatial(slots).factors, orders, inner)
+        return replace(nest, key=key)
+    return build() if cache is None else cache.get("nest", key, build)
 
 
 def _fewest_output_batches(nest: Nest, keep):
@@ -295,7 +326,8 @@ def _fewest_output_batches(nest: Nest, keep):
     return keep & (k_trips == np.min(k_trips[keep]))
 
 
-def search_mapping(arch: Accelerator, inp: SearchInputs) -> SearchResult:
+def search_mapping(arch: Accelerator, inp: SearchInputs,
+                   cache: CostCache | None = None) -> SearchResult:
     """Evaluate all candidates (module docstring) and return the best feasible one.
 
     Every tiling is evaluated (the cached :func:`full_nest`); infeasible ones never win
@@ -304,10 +336,11 @@ def search_mapping(arch: Accelerator, inp: SearchInputs) -> SearchResult:
     if inp.pinned is not None and inp.pinned[0] is not None:
         nest = pinned_nest(inp.bounds, inp.spatial.factors, *inp.pinned)
     elif inp.pinned is not None:
-        nest = full_nest(inp.bounds, inp.spatial.slots, inp.pinned[2], inp.pinned[1], broadcast)
+        nest = full_nest(inp.bounds, inp.spatial.slots, inp.pinned[2], inp.pinned[1], broadcast,
+                         cache=cache)
     else:
         nest = full_nest(inp.bounds, inp.spatial.slots, inner_orders(arch),
-                         tuple(REPRESENTATIVE_ORDERS), broadcast)
+                         tuple(REPRESENTATIVE_ORDERS), broadcast, cache=cache)
     ok, message = _fits(nest, inp)
     size = nest.shape[2]
     keep = np.asarray(ok).reshape(-1)
@@ -316,7 +349,7 @@ def search_mapping(arch: Accelerator, inp: SearchInputs) -> SearchResult:
         return SearchResult(False, candidates=int(keep.size), problem=message)
     if broadcast:
         keep = _fewest_output_batches(nest, keep)
-    flows, bus, energy, latency, transfers = evaluate(arch, nest, inp, keep)
+    flows, bus, energy, latency, transfers = evaluate(arch, nest, inp, keep, cache)
     score = np.where(keep, _objective(inp.objective, energy, latency), np.inf)
     score = score.reshape((1,) * (3 - score.ndim) + score.shape)  # size-1 axes pick index 0
     index = tuple(int(i) for i in np.unravel_index(int(np.argmin(score)), score.shape))

@@ -152,8 +152,7 @@ def space_key(role: LevelRole | None):
 
 def _fanout(nest: Nest, op: Operand, child: LevelRole, parent: _End):
     """(tile extents' spatial factors, child copies, parent-side multiplicity)."""
-    return nest._cached(("fanout", op, space_key(child), space_key(parent.role)),
-                        lambda: _fanout_of(nest, op, child, parent))
+    return _fanout_of(nest, op, child, parent)
 
 
 def _fanout_of(nest: Nest, op: Operand, child: LevelRole, parent: _End):
@@ -217,8 +216,7 @@ def _latch(flows: Flows, nest: Nest, chain: Chain, parent: _End, ob: OperandByte
     when a loop relevant to it advances (a stationary operand stays in the PE).
     """
     op = chain.operand
-    mult, vis, innermost = nest._cached(("latch", op, space_key(parent.role)),
-                                        lambda: _latch_counts(nest, op, parent.role))
+    mult, vis, innermost = _latch_counts(nest, op, parent.role)
     if innermost is None or ob.per_mac_scale == 1.0:
         per_mac = ob.per_mac_scale
     else:
@@ -320,4 +318,4 @@ def burst_factor(nest: Nest, geo: LoopBounds, op: Operand, element_bytes: float,
             spanning = spanning & (e >= f)
         run_bytes = np.maximum(run * element_bytes, 1e-12)
         return np.ceil(run_bytes / burst_bytes - 1e-9) * burst_bytes / run_bytes
-    return nest._cached(("burst", op, element_bytes, burst_bytes, geo), compute)
+    return compute()

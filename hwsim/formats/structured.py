@@ -25,7 +25,6 @@ against 8 x 16 = 128 bits dense.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -45,7 +44,6 @@ def _check(n: int, m: int) -> None:
         raise ConfigError(problems)
 
 
-@lru_cache(maxsize=256)
 def reduction_order(shape: tuple[int, ...]) -> np.ndarray:
     """Column permutation from the row-major (K, C*R*S) flattening to the (R, S, C) reduction
     order: ``weight.reshape(K, -1)[:, reduction_order(weight.shape)]`` is the grouped view.
@@ -181,20 +179,16 @@ class NMUse:
 
 def layer_n_m(layer: LayerWorkload, structured: StructuredSparsity | None) -> NMUse:
     """:class:`NMUse` of ``layer``: the exact :func:`check_n_m` of its mask when it has one,
-    else whether its weight density fits N:M (:func:`fits_expected`). Memoised per mask.
+    else whether its weight density fits N:M (:func:`fits_expected`). Computed from the mask
+    on every call (no memo keyed by the mask's identity: a mask edited in place is read again).
 
     Example: a 2:4 arch, a mask with one 3-in-4 group -> applies False (runs dense).
     """
     if structured is None:
         return NMUse(False)
     if layer.weight_mask is not None:
-        check = _mask_check(layer, id(layer.weight_mask), structured.n, structured.m)
+        check = check_n_m(layer.weight_mask, structured.n, structured.m)
         return NMUse(check.ok, check)
     return NMUse(fits_expected(layer.matrix_shape[1], layer.effective_weight_density,
                                structured))
 
-
-@lru_cache(maxsize=1024)
-def _mask_check(layer: LayerWorkload, mask_id: int, n: int, m: int) -> NMCheck:
-    """The key keeps the layer (hence the mask) alive, so ``mask_id`` cannot be reused."""
-    return check_n_m(layer.weight_mask, n, m)

@@ -28,6 +28,11 @@ from hwsim.sweep.plan import SweepPoint
 ENGINES = ("serial", "process", "dask")
 MAX_AUTO_CHUNK = 64
 CHUNKS_PER_WORKER = 8
+MAX_BULK_CHUNK = 4096
+BULK_CHUNKS_PER_WORKER = 2
+"""Bulk evaluation (:mod:`hwsim.sweep.bulk`) shares one search per (structure, layer) over
+the variants of a chunk, so its chunks are larger: about 2 per worker, at most 4,096 points
+(a kill loses at most that much work, a few seconds)."""
 
 Chunk = Sequence[SweepPoint]
 
@@ -42,14 +47,21 @@ class EngineConfig:
     workers: Optional[int] = None
     scheduler: Optional[str] = None
     local_workers: Optional[int] = None
+    bulk: bool = True
+    """Evaluate the variants of a chunk together (:mod:`hwsim.sweep.bulk`); False: every
+    point alone through ``estimate_network`` (the same rows, slower)."""
 
 
-def auto_chunk_size(points: int, slots: int) -> int:
-    """About ``CHUNKS_PER_WORKER`` chunks per parallel slot, at most ``MAX_AUTO_CHUNK`` points.
+def auto_chunk_size(points: int, slots: int, bulk: bool = False) -> int:
+    """About ``CHUNKS_PER_WORKER`` chunks per parallel slot, at most ``MAX_AUTO_CHUNK`` points
+    (bulk: ``BULK_CHUNKS_PER_WORKER`` and ``MAX_BULK_CHUNK``).
 
-    Example: 10,000 points on 2 slots -> ceil(10000 / 16) = 625 -> 64; 40 points -> 3.
+    Example: 10,000 points on 2 slots -> ceil(10000 / 16) = 625 -> 64; 40 points -> 3; in
+    bulk ceil(10000 / 4) = 2500.
     """
-    return max(1, min(MAX_AUTO_CHUNK, math.ceil(points / (slots * CHUNKS_PER_WORKER))))
+    per, most = ((BULK_CHUNKS_PER_WORKER, MAX_BULK_CHUNK) if bulk
+                 else (CHUNKS_PER_WORKER, MAX_AUTO_CHUNK))
+    return max(1, min(most, math.ceil(points / (slots * per))))
 
 
 def chunked(points: Sequence[SweepPoint], size: int) -> list[tuple[SweepPoint, ...]]:
@@ -67,10 +79,11 @@ def run_chunks(points: Sequence[SweepPoint], context: EvalContext, engine: Engin
     if not points:
         return iter(())
     if engine.kind == "serial":
-        chunks = chunked(points, chunk_size or auto_chunk_size(len(points), 1))
-        return (evaluate_chunk(context, chunk) for chunk in chunks)
+        chunks = chunked(points, chunk_size or auto_chunk_size(len(points), 1, engine.bulk))
+        return (evaluate_chunk(context, chunk, engine.bulk) for chunk in chunks)
     if engine.kind == "process":
-        return _run_process(points, context, engine.workers or os.cpu_count() or 1, chunk_size)
+        return _run_process(points, context, engine.workers or os.cpu_count() or 1, chunk_size,
+                            engine.bulk)
     return _run_dask(points, context, engine, chunk_size)
 
 
@@ -82,19 +95,20 @@ def _init_worker(context: EvalContext) -> None:
     _WORKER_CONTEXT[:] = [context]
 
 
-def _worker_chunk(chunk: Chunk) -> list[dict]:
-    return evaluate_chunk(_WORKER_CONTEXT[0], chunk)
+def _worker_chunk(chunk: Chunk, bulk: bool = True) -> list[dict]:
+    return evaluate_chunk(_WORKER_CONTEXT[0], chunk, bulk)
 
 
 def _run_process(points: Sequence[SweepPoint], context: EvalContext, workers: int,
-                 chunk_size: Optional[int]) -> Iterator[list[dict]]:
-    """A spawn-started pool (no fork of a process that holds threads or open files)."""
-    chunks = chunked(points, chunk_size or auto_chunk_size(len(points), workers))
+                 chunk_size: Optional[int], bulk: bool = True) -> Iterator[list[dict]]:
+    """A spawn-started pool (no fork of a process that holds threads or open files); each
+    worker unpickles the context once, with its own empty cost cache."""
+    chunks = chunked(points, chunk_size or auto_chunk_size(len(points), workers, bulk))
     workers = max(1, min(workers, len(chunks)))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(context,))
     try:
-        yield from _windowed(lambda c: pool.submit(_worker_chunk, c), chunks, 2 * workers,
+        yield from _windowed(lambda c: pool.submit(_worker_chunk, c, bulk), chunks, 2 * workers,
                              _wait_local)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -137,11 +151,11 @@ def _run_dask(points: Sequence[SweepPoint], context: EvalContext, engine: Engine
         client = Client(cluster)
     try:
         slots = max(1, sum(client.nthreads().values()))
-        chunks = chunked(points, chunk_size or auto_chunk_size(len(points), slots))
-        shared = client.scatter(context, broadcast=True)
+        chunks = chunked(points, chunk_size or auto_chunk_size(len(points), slots, engine.bulk))
+        shared = client.scatter(context, broadcast=True)  # one copy (and cache) per worker
 
         def submit(chunk):
-            return client.submit(evaluate_chunk, shared, list(chunk), pure=False)
+            return client.submit(evaluate_chunk, shared, list(chunk), engine.bulk, pure=False)
 
         def wait_some(futures):
             return dask_wait(list(futures), return_when="FIRST_COMPLETED").done

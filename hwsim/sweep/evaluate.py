@@ -15,12 +15,15 @@ A row (the JSONL line; every number per inference of the workload's batch)::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from hwsim.arch import Accelerator, arch_from_dict
 from hwsim.cost import EstimateOptions, NetworkCost, estimate_network
+from hwsim.cost.bulk import structure_key
+from hwsim.cost.cache import CostCache
 from hwsim.errors import HwsimError
+from hwsim.sweep.bulk import covers, network_rows
 from hwsim.sweep.keys import apply_overrides
 from hwsim.sweep.plan import SweepPlan, SweepPoint, canonical_json
 from hwsim.types import Objective
@@ -32,30 +35,71 @@ STATUSES = ("ok", "partial", "invalid", "error")
 @dataclass(frozen=True)
 class EvalContext:
     """What a worker needs: the base file's mapping (and where it came from, for messages and
-    relative ``energy_reference`` paths) and the resolved networks by label."""
+    relative ``energy_reference`` paths), the resolved networks by label, and the worker's
+    own :class:`~hwsim.cost.cache.CostCache` (not pickled: every process that unpickles the
+    context starts an empty one, shared by the chunks, and threads, it runs)."""
 
     base_data: dict
     base_path: str
     base_dir: str
     networks: dict[str, Network]
     mappings: object = None
+    cache: CostCache = field(default_factory=CostCache, compare=False, repr=False)
 
     @classmethod
     def of(cls, plan: SweepPlan) -> "EvalContext":
         return cls(plan.base_data, plan.base_path, plan.base_dir, plan.networks,
                    plan.mappings)
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "cache"}
 
-def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint]) -> list[dict]:
-    """Rows of ``points`` in order; each accelerator variant is built once per chunk."""
-    archs: dict[str, Accelerator | Exception] = {}
-    rows = []
-    for point in points:
-        key = canonical_json(point.arch_overrides)
-        if key not in archs:
-            archs[key] = build_variant(context, point)
-        rows.append(evaluate_point(context, point, archs[key]))
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "cache", CostCache())
+
+
+def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint],
+                   bulk: bool = True) -> list[dict]:
+    """Rows of ``points`` in order; each accelerator variant is built once per chunk.
+
+    ``bulk``: the variants that share an accelerator structure and a workload are evaluated
+    together (:mod:`hwsim.sweep.bulk`; the same rows, several times faster); False: every
+    point alone through :func:`hwsim.cost.estimate_network`."""
+    archs: dict[str, tuple] = {}
+    rows: list = [None] * len(points)
+    groups: dict = {}
+    memo: dict = {}
+    for i, point in enumerate(points):
+        okey = canonical_json(point.arch_overrides)
+        if okey not in archs:
+            arch = build_variant(context, point)
+            archs[okey] = (arch, structure_key(arch, context.cache) if bulk and isinstance(
+                arch, Accelerator) and context.mappings is None else None)
+        arch, structure = archs[okey]
+        if structure is None or not covers(*structure, context.networks[point.workload],
+                                           point.workload, memo):
+            rows[i] = evaluate_point(context, point, arch)
+        else:
+            groups.setdefault((structure[0], point.workload, point.objective), []).append(i)
+    for (_, workload, objective), members in groups.items():
+        entries = [archs[canonical_json(points[i].arch_overrides)] for i in members]
+        variants, key = [arch for arch, _ in entries], entries[0][1][1]
+        try:
+            metrics = network_rows(context.networks[workload], key, variants, objective,
+                                   context.cache)
+        except Exception:  # noqa: BLE001 - each point alone then says what went wrong
+            metrics = [None] * len(members)
+        for i, arch, found in zip(members, variants, metrics):
+            rows[i] = (evaluate_point(context, points[i], arch) if found is None
+                       else {**_head(points[i]), **found})
     return rows
+
+
+def _head(point: SweepPoint) -> dict:
+    return {"id": point.id, "workload": point.workload, "objective": point.objective,
+            "overrides": dict(point.overrides)}
 
 
 def build_variant(context: EvalContext, point: SweepPoint) -> Accelerator | Exception:
@@ -71,13 +115,12 @@ def build_variant(context: EvalContext, point: SweepPoint) -> Accelerator | Exce
 def evaluate_point(context: EvalContext, point: SweepPoint,
                    arch: Accelerator | Exception) -> dict:
     """One row (module docstring)."""
-    row = {"id": point.id, "workload": point.workload, "objective": point.objective,
-           "overrides": dict(point.overrides)}
+    row = _head(point)
     try:
         if isinstance(arch, Exception):
             raise arch
         options = EstimateOptions(objective=Objective(point.objective),
-                                  mappings=context.mappings)
+                                  mappings=context.mappings, cache=context.cache)
         cost = estimate_network(context.networks[point.workload], arch, options=options)
     except HwsimError as exc:
         return {**row, "status": "invalid", "reason": str(exc)}

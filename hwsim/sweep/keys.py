@@ -100,7 +100,7 @@ def _unknown(key: str, where: str, allowed: list[str]) -> str:
 
 def apply_overrides(base: dict, overrides: Sequence[tuple[str, Any]]) -> dict:
     """A deep copy of ``base`` with each dotted key set (mapping values merge, see module)."""
-    data = copy.deepcopy(base)
+    data = _copy(base)
     for key, value in overrides:
         parts = key.split(".")
         node = data
@@ -113,9 +113,21 @@ def apply_overrides(base: dict, overrides: Sequence[tuple[str, Any]]) -> dict:
     return data
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of parsed YAML (dicts, lists, scalars); other objects by ``copy.deepcopy``.
+    Several times faster than ``deepcopy`` alone, which a sweep pays once per variant."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return copy.deepcopy(value)
+
+
 def _merged(current: Any, value: Any) -> Any:
     if not (isinstance(value, dict) and isinstance(current, dict)):
-        return copy.deepcopy(value)
+        return _copy(value)
     out = dict(current)
     for key, item in value.items():
         out[key] = _merged(current.get(key), item)

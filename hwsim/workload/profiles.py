@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -56,12 +55,9 @@ def list_profiles() -> tuple[str, ...]:
     return tuple(_PROFILE_FILES)
 
 
-@lru_cache(maxsize=None)
 def profile_data(name: str) -> Mapping:
-    """The raw JSON of profile ``name`` (tables, sources, paper totals); read once, cached.
-
-    Callers must not mutate the returned mapping.
-    """
+    """The raw JSON of profile ``name`` (tables, sources, paper totals), read on each call (a
+    few KB; no module-level cache whose shared mapping a caller could mutate)."""
     if name not in _PROFILE_FILES:
         known = ", ".join((*list_profiles(), *RULE_PROFILES))
         raise ConfigError([Problem("profile", f"must be one of {known}", name)])

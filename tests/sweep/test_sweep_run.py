@@ -115,7 +115,8 @@ def test_dask_engine_on_an_existing_scheduler(plan, tmp_path):
 def test_an_unexpected_exception_is_recorded_and_retried_by_a_rerun(plan, tmp_path,
                                                                      monkeypatch):
     """A failure injected into the cost model: status error with the exception's text, the
-    other points run, and the next run computes the failed points again."""
+    other points run, and the next run computes the failed points again (point by point:
+    the bulk path hands a failing group to it, see test_sweep_bulk.py)."""
     import hwsim.sweep.evaluate as evaluate
     real = evaluate.estimate_network
     calls = []
@@ -127,12 +128,12 @@ def test_an_unexpected_exception_is_recorded_and_retried_by_a_rerun(plan, tmp_pa
         return real(network, arch, **kwargs)
 
     monkeypatch.setattr(evaluate, "estimate_network", flaky)
-    first = run_sweep(plan, tmp_path / "out", EngineConfig("serial"))
+    first = run_sweep(plan, tmp_path / "out", EngineConfig("serial", bulk=False))
     assert first.count("error") == 2 and first.count("ok") == 2
     assert {r["reason"] for r in first.rows if r["status"] == "error"} == {
         "ZeroDivisionError: injected"}
     monkeypatch.setattr(evaluate, "estimate_network", real)
-    second = run_sweep(plan, tmp_path / "out", EngineConfig("serial"))
+    second = run_sweep(plan, tmp_path / "out", EngineConfig("serial", bulk=False))
     assert (second.computed, second.reused) == (2, 6)
     assert second.count("error") == 0 and second.count("ok") == 4
 

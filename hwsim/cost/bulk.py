@@ -1,0 +1,430 @@
+"""One layer on many accelerator variants at once: the mapping search shared, the numbers
+per variant as numpy arrays over a leading variant axis.
+
+A variant's cost of a layer depends on two kinds of inputs. The *structure* (dataflow, array
+shape, which levels hold which operands, formats, zero handling, per-PE register sizes,
+residency policy) decides the MAC counts, the storage, the compute cycles, the chains, the
+loop nest and every candidate's bytes per level. The *numbers* (per level: energies per
+access, width, bandwidth, leakage, DRAM burst and row buffer, the size of every level with
+one instance; the clock and the MAC energy) only enter as count x number: feasibility
+(``need <= capacity``), energy (``bytes / width x energy``), transfer cycles
+(``bytes / bandwidth``), leakage (``mW x cycles / clock``). :func:`structure_key` is the
+accelerator with those numbers zeroed: variants with equal keys share one
+:class:`LayerTemplate` (built from the key itself, so it cannot read a number), and
+:func:`search_variants` scores every candidate of every variant in one pass of array
+operations, each the same IEEE operation, in the same order, as the scalar code of
+:mod:`hwsim.cost.search` and :mod:`hwsim.cost.layer`, so the results are bit-identical
+(``tests/sweep/test_sweep_bulk.py`` compares stored sweep rows).
+
+Worked example: AlexNet conv2 on 40 systolic variants that differ in SRAM sizes, DRAM preset
+and clock (one array shape): one template (nest of 3 x 1 x 1,575 candidates, flow tables),
+then energy and latency arrays of 40 x 3 x 1 x 1,575 and one argmin per variant.
+
+Not covered here (the caller uses :func:`hwsim.cost.estimate_network` for them): GPUs, row
+stationary, the column broadcast, fallback accelerators, vector layers and act x act
+matmuls, pinned mappings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Sequence
+
+import numpy as np
+
+from hwsim.arch.model import Accelerator, ComputeArray, MemoryLevel
+from hwsim.cost import energy as en
+from hwsim.cost.cache import CostCache
+from hwsim.cost.compute import MacCounts, mac_counts
+from hwsim.cost.cycles import ComputeTime, compute_time
+from hwsim.cost.dataflow import inner_orders, spatial_unrolling
+from hwsim.cost.layer import _resident_value_bytes, unsupported_reason
+from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
+from hwsim.cost.operands import LayerSizes, layer_sizes
+from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes,
+                               flows_depend_on_keep, full_nest, level_needs, whole_bursts)
+from hwsim.cost.traffic import build_chains
+from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand
+from hwsim.workload.layer import LayerWorkload
+
+BULK_KINDS = (LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.MATMUL)
+
+
+def numeric_size(level) -> bool:
+    """A level whose size is a per-variant number: one instance and no format metadata
+    (per-PE register sizes choose the inner loop orders, so they are structure)."""
+    return level.instances == 1 and not level.metadata_for
+
+
+_LEVEL_NUMBERS = ("size_bytes", "width_bits", "read_energy_pj", "write_energy_pj",
+                  "bandwidth_bytes_per_cycle", "leakage_power_mw", "burst_bytes",
+                  "row_buffer_bytes", "row_activation_energy_pj", "source")
+_LEVEL_REST = tuple(f.name for f in fields(MemoryLevel) if f.name not in _LEVEL_NUMBERS)
+_COMPUTE_NUMBERS = ("clock_hz", "mac_energy_pj", "gated_mac_energy_fraction", "source")
+_COMPUTE_REST = tuple(f.name for f in fields(ComputeArray) if f.name not in _COMPUTE_NUMBERS)
+_ARCH_SKIPPED = ("name", "memories", "compute", "energy_table", "source_file",
+                 "residency_source", "meta")
+_ARCH_REST = tuple(f.name for f in fields(Accelerator) if f.name not in _ARCH_SKIPPED)
+
+
+def structure_signature(arch: Accelerator) -> tuple:
+    """A hashable summary of everything in ``arch`` but its per-variant numbers (fields are
+    listed from the dataclasses, so a field added later counts as structure)."""
+    levels = tuple(tuple(getattr(l, f) for f in _LEVEL_REST)
+                   + (0 if numeric_size(l) else l.size_bytes, bool(l.burst_bytes),
+                      bool(l.row_buffer_bytes and l.row_activation_energy_pj))
+                   for l in arch.memories)
+    return (levels, tuple(getattr(arch.compute, f) for f in _COMPUTE_REST),
+            tuple(getattr(arch, f) for f in _ARCH_REST))
+
+
+def structure_key(arch: Accelerator, cache: CostCache | None = None
+                  ) -> tuple[tuple, Accelerator] | None:
+    """(:func:`structure_signature`, ``arch`` with its per-variant numbers zeroed: the
+    module docstring), or None when the bulk path does not cover ``arch``; the zeroed
+    accelerator is kept in ``cache`` by its signature."""
+    if arch.gpu is not None or arch.fallback is not None or arch.row_stationary is not None \
+            or arch.dataflow is Dataflow.COLUMN_BROADCAST:
+        return None
+    signature = structure_signature(arch)
+    if cache is None:
+        return signature, _zeroed(arch)
+    return signature, cache.get("structure", signature, lambda: _zeroed(arch))
+
+
+def _zeroed(arch: Accelerator) -> Accelerator:
+    levels = tuple(replace(
+        l, size_bytes=0 if numeric_size(l) else l.size_bytes, width_bits=0,
+        read_energy_pj=0.0, write_energy_pj=0.0, bandwidth_bytes_per_cycle=0.0,
+        leakage_power_mw=0.0, burst_bytes=int(bool(l.burst_bytes)),
+        row_buffer_bytes=int(bool(l.row_buffer_bytes and l.row_activation_energy_pj)),
+        row_activation_energy_pj=0.0, source="") for l in arch.memories)
+    compute = replace(arch.compute, clock_hz=0.0, mac_energy_pj=0.0,
+                      gated_mac_energy_fraction=0.0, source="")
+    return replace(arch, name="", memories=levels, compute=compute, energy_table=(),
+                   source_file=None, residency_source="", meta={})
+
+
+def layer_covered(layer: LayerWorkload, key: Accelerator) -> bool:
+    """True when the bulk path prices ``layer`` on the variants of ``key``."""
+    return layer.kind in BULK_KINDS and unsupported_reason(layer, key) is None
+
+
+@dataclass(frozen=True)
+class LayerTemplate:
+    """The structural part of one layer on the variants of one key: MAC counts, sizes,
+    compute time, the nest, the search inputs (``fixed_energy_pj`` 0: per variant) and the
+    tile bytes each level needs per candidate."""
+
+    layer: LayerWorkload
+    key: Accelerator
+    resident: bool
+    macs: MacCounts
+    sizes: LayerSizes
+    time: ComputeTime
+    nest: Nest
+    inp: SearchInputs
+    needs: tuple
+
+    @property
+    def stored_bytes(self) -> float:
+        return self.sizes.weights.total_bits / 8
+
+
+def layer_template(layer: LayerWorkload, key: Accelerator, resident: bool,
+                   objective: Objective, double_buffering: bool = True,
+                   cache: CostCache | None = None) -> LayerTemplate:
+    """What :func:`hwsim.cost.layer.estimate_layer` computes before the search, on ``key``."""
+    macs = mac_counts(layer, key)
+    sizes = layer_sizes(layer, key, macs, cache=cache)
+    bounds = LoopBounds.of(layer)
+    spatial = spatial_unrolling(key, bounds)
+    chains = build_chains(key, resident, spatial)
+    time = compute_time(layer, key, macs)
+    inp = SearchInputs(bounds, spatial, chains, sizes.obytes,
+                       _resident_value_bytes(key, sizes.weights), time.cycles, 0.0,
+                       objective, double_buffering, None)
+    nest = full_nest(bounds, spatial.slots, inner_orders(key), tuple(REPRESENTATIVE_ORDERS),
+                     False, cache=cache)
+    return LayerTemplate(layer, key, resident, macs, sizes, time, nest, inp,
+                         level_needs(nest, inp))
+
+
+class Numbers:
+    """The per-variant numbers of ``archs`` (variants of one key) as ``(V,)`` arrays."""
+
+    def __init__(self, archs: Sequence[Accelerator]):
+        self.count = len(archs)
+        self.levels = {}
+        for i, level in enumerate(archs[0].memories):
+            rows = [a.memories[i] for a in archs]
+            self.levels[level.name] = {
+                "wb": _col(l.width_bytes for l in rows),
+                "re": _col(l.read_energy_pj for l in rows),
+                "we": _col(l.write_energy_pj for l in rows),
+                "rb": _col(l.row_buffer_bytes for l in rows),
+                "ra": _col(l.row_activation_energy_pj for l in rows),
+                "bw": _col(l.total_bandwidth_bytes_per_cycle for l in rows),
+                "size": _col(l.size_bytes for l in rows),
+                "total": _col(l.total_size_bytes for l in rows),
+            }
+        self.burst = [a.dram.burst_bytes for a in archs]
+        self.clock = _col(a.compute.clock_hz for a in archs)
+        self.leak = _col(en.leakage_power_mw(a) for a in archs)
+        self.mac_e = _col(a.compute.mac_energy_pj for a in archs)
+        self.gated = _col(a.compute.gated_mac_energy_fraction for a in archs)
+
+    def subset(self, index: np.ndarray) -> "Numbers":
+        out = object.__new__(Numbers)
+        out.count = len(index)
+        out.levels = {n: {k: v[index] for k, v in d.items()} for n, d in self.levels.items()}
+        out.burst = [self.burst[i] for i in index]
+        for name in ("clock", "leak", "mac_e", "gated"):
+            setattr(out, name, getattr(self, name)[index])
+        return out
+
+
+def _col(values) -> np.ndarray:
+    return np.fromiter((float(v) for v in values), dtype=np.float64)
+
+
+def _v(column: np.ndarray) -> np.ndarray:
+    """A (V,) column as (V, 1, 1, 1), to broadcast over the nest's (O0, O1, M)."""
+    return column.reshape(-1, 1, 1, 1)
+
+
+def level_energy(level, nums: dict, read, write, expand=_v):
+    """:func:`hwsim.cost.energy.level_energy_pj` with the per-variant numbers ``nums``."""
+    energy = read / expand(nums["wb"]) * expand(nums["re"]) \
+        + write / expand(nums["wb"]) * expand(nums["we"])
+    if level.kind is MemoryKind.DRAM and level.row_buffer_bytes:  # key: row buffer priced
+        energy = energy + (read + write) / expand(nums["rb"]) * expand(nums["ra"])
+    return energy
+
+
+def transfer(nums: dict, nbytes, expand=_v):
+    """:func:`hwsim.cost.energy.transfer_cycles` per variant (0 without bandwidth)."""
+    bw = expand(nums["bw"])
+    return np.where(bw > 0, nbytes / np.where(bw > 0, bw, 1.0), 0.0 * nbytes)
+
+
+def feasible(tpl: LayerTemplate, nums: Numbers) -> np.ndarray:
+    """(V, M) feasible tilings per variant (:func:`hwsim.cost.search._fits`: each level's
+    ``need <= capacity``, all levels together, then one flag per tiling)."""
+    size = tpl.nest.shape[2]
+    common = np.broadcast_shapes(*(np.shape(n) for _, n, _, _ in tpl.needs)) \
+        if tpl.needs else ()
+    ok = np.ones((nums.count,) + common, bool)
+    for level, need, _, replicated in tpl.needs:
+        if numeric_size(level):
+            cap = nums.levels[level.name]["size" if replicated else "total"]
+        else:
+            cap = np.full(nums.count, float(capacity_bytes(level, replicated)))
+        ok &= np.asarray(need) <= cap.reshape((-1,) + (1,) * len(common))
+    flat = ok.reshape(nums.count, -1)
+    if flat.shape[1] == size:
+        return flat
+    return np.repeat(flat.all(axis=1)[:, None], size, axis=1)
+
+
+@dataclass(frozen=True)
+class Picks:
+    """The chosen candidate of every variant: ``flows`` ((level, operand), read (V,), write
+    (V,)) useful bytes, ``bus`` the same key's DRAM bytes in whole bursts, ``cycles`` (level,
+    (V,)) transfer cycles, ``latch`` weight values read by the MACs (V,)."""
+
+    flows: tuple
+    bus: dict
+    cycles: tuple
+    latch: np.ndarray
+
+
+def search_variants(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray,
+                    cache: CostCache | None = None) -> Picks:
+    """The best feasible candidate of every variant (:func:`hwsim.cost.search.search_mapping`
+    on each); ``keep``: :func:`feasible`, every row with at least one candidate."""
+    v = nums.count
+    order = np.arange(v)
+    parts = []
+    for sub, keep_sub in _flow_groups(tpl, keep, cache):
+        for burst in sorted(set(nums.burst[i] for i in sub)):
+            rows = np.array([i for i in sub if nums.burst[i] == burst])
+            pick = np.isin(sub, rows)
+            parts.append((rows, _score(tpl, nums.subset(rows), keep_sub[pick], burst, cache)))
+    return _merge(parts, v, order)
+
+
+def _flow_groups(tpl: LayerTemplate, keep: np.ndarray, cache):
+    """(variant indices, their keep rows) per distinct flow table (the table depends on the
+    feasible set only when a per-PE level sets the next level's floor)."""
+    if not flows_depend_on_keep(tpl.inp.chains):
+        return [(np.arange(len(keep)), keep)]
+    groups: dict = {}
+    for i in range(len(keep)):
+        _, fkey = _flows(tpl.nest, tpl.inp, keep[i], cache=cache, key_only=True)
+        groups.setdefault(fkey, []).append(i)
+    return [(np.array(ix), keep[ix]) for ix in groups.values()]
+
+
+def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cache) -> Picks:
+    """The best candidate per variant. A cheap pass picks the candidates that can still win
+    (:func:`_pruned` for the energy objective, :func:`_band` otherwise); their exact scores
+    (:func:`_exact`: the scalar code's operations, in its order) decide, ties to the first
+    candidate as in the scalar search."""
+    nest, inp, key = tpl.nest, tpl.inp, tpl.key
+    useful, per_level = _flows(nest, inp, keep[0], cache=cache)
+    burst_key = replace(key, memories=(replace(key.dram, burst_bytes=burst),) + key.memories[1:])
+    flows, per_level = whole_bursts(burst_key, nest, inp, useful, per_level)
+    levels = {l.name: l for l in key.memories}
+    flat = _Flat(nest.shape)
+    feasible_k = np.broadcast_to(keep[:, None, None, :], (nums.count,) + nest.shape) \
+        .reshape(nums.count, -1)
+    args = (tpl, nums, flows, per_level, levels, flat, feasible_k)
+    cands = _pruned(*args) if inp.objective is Objective.ENERGY else _band(*args)
+    score, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
+                              lambda c: c.reshape(-1, 1))
+    score = np.where(feasible_k[:, cands], score, np.inf)
+    best = np.broadcast_to(score, (nums.count, len(cands))).argmin(axis=1)
+    idx = np.unravel_index(cands[best], nest.shape)
+    rows = np.arange(nums.count)
+
+    def at(value):
+        if type(value) is np.ndarray and value.ndim == 2 and value.shape[0] == nums.count:
+            return np.broadcast_to(value, (nums.count, len(cands)))[rows, best].copy()
+        return np.broadcast_to(np.asarray(value, np.float64), nest.shape)[idx].copy()
+
+    chosen = tuple((k, at(r), at(w)) for k, (r, w) in useful.bytes.items())
+    bus = {k: (at(r), at(w)) for k, (r, w) in flows.bytes.items() if k[0] == key.dram.name}
+    cycles = tuple((n, at(c)) for n, c in transfers.items())
+    return Picks(chosen, bus, cycles, at(useful.latch_weight_values))
+
+
+def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col):
+    """(score, transfer cycles per level) of the candidates ``pick`` selects, exactly as
+    :func:`hwsim.cost.search.evaluate` and ``_objective`` compute them; ``col`` shapes a
+    (V,) column against the picked values."""
+    mac_pj = col(nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated))
+    energy = mac_pj + pick(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))
+    for name, (r, w) in per_level.items():
+        energy = energy + level_energy(levels[name], nums.levels[name], pick(r), pick(w), col)
+    transfers = {n: transfer(nums.levels[n], pick(r) + pick(w), col)
+                 for n, (r, w) in per_level.items()}
+    latency = np.maximum(tpl.inp.compute_cycles, 0.0)
+    for cycles in transfers.values():
+        latency = np.maximum(latency, cycles)
+    energy = energy + col(nums.leak) * (latency / col(nums.clock)) * en.PJ_PER_MW_S
+    return _objective(tpl.inp.objective, energy, latency), transfers
+
+
+def _per_byte(nums: Numbers, per_level: dict, levels: dict, flat):
+    """(counts (K, 2L): each level's read and write bytes per candidate, energies per byte
+    (V, 2L)): the energy of the data movement is their product (row activations included)."""
+    counts, coefs = [], []
+    for name, (r, w) in per_level.items():
+        n, level = nums.levels[name], levels[name]
+        row = n["ra"] / n["rb"] if level.kind is MemoryKind.DRAM and level.row_buffer_bytes \
+            else 0.0
+        counts += [flat(r), flat(w)]
+        coefs += [n["re"] / n["wb"] + row, n["we"] / n["wb"] + row]
+    if not counts:
+        return np.zeros((flat.size, 0)), np.zeros((nums.count, 0))
+    return np.stack(counts, axis=1), np.stack(coefs, axis=1)
+
+
+SAFETY = 1e-9
+"""Relative margin on bounds and bands (the approximate passes' rounding error is ~1e-15)."""
+
+
+def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
+            feasible_k: np.ndarray) -> np.ndarray:
+    """Flat indices (ascending) of the candidates that may minimise some variant's energy.
+
+    With ``u`` the batch's median energy per byte of each (level, direction) and ``m_v`` =
+    min over them of variant v's / u, every candidate's energy is at least ``mac_v + m_v x
+    u . counts`` (energies per byte and counts are >= 0; leakage only adds). A seed (the
+    feasible candidate of least ``u . counts``) has an exact energy ``s_v``; a candidate whose
+    bound exceeds ``s_v`` cannot win, so only those with ``u . counts <= (s_v - mac_v) / m_v``
+    (a prefix in sorted order) are scored exactly.
+    """
+    counts, coefs = _per_byte(nums, per_level, levels, flat)
+    u = np.median(coefs, axis=0) if coefs.shape[1] else np.zeros(0)
+    weighted = counts @ u if len(u) else np.zeros(flat.size)
+    pos = u > 0
+    m = (coefs[:, pos] / u[pos]).min(axis=1) if pos.any() else np.zeros(nums.count)
+    order = np.argsort(weighted, kind="stable")
+    seed = order[feasible_k[:, order].argmax(axis=1)]
+    s_v, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c)
+    mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = np.where(m > 0, (s_v * (1 + SAFETY) - mac) / (m * (1 - SAFETY)), np.inf)
+    reach = np.searchsorted(weighted[order] * (1 - SAFETY), cut, side="right")
+    return np.sort(order[:max(int(reach.max()), 1)])
+
+
+class _Flat:
+    """Arrays over the nest's (O0, O1, M) candidates, read by flat candidate index."""
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.size = int(np.prod(shape))
+
+    def __call__(self, value) -> np.ndarray:
+        """The whole (K,) array."""
+        return np.broadcast_to(np.asarray(value, np.float64), self.shape).reshape(-1)
+
+    def columns(self, index: np.ndarray):
+        """A function reading any array broadcastable to the nest at the flat ``index``
+        (without materialising the broadcast); a scalar stays a scalar."""
+        full = np.unravel_index(index, self.shape)
+
+        def pick(value):
+            if type(value) is not np.ndarray or value.ndim == 0:
+                return value
+            sub = full[len(self.shape) - value.ndim:]
+            return value[tuple(ix if n > 1 else 0 for ix, n in zip(sub, value.shape))]
+        return pick
+
+
+def _band(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
+          feasible_k: np.ndarray) -> np.ndarray:
+    """Flat indices (ascending) of the candidates whose approximate score (energy as one
+    matrix product) is within :data:`SAFETY` of some variant's approximate best."""
+    inp = tpl.inp
+    counts, coefs = _per_byte(nums, per_level, levels, flat)
+    energy = coefs @ counts.T + (nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
+                                 )[:, None] \
+        + flat(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))[None]
+    latency = np.float64(max(inp.compute_cycles, 0.0))
+    if inp.objective is not Objective.ENERGY or np.any(nums.leak):
+        for name, (r, w) in per_level.items():
+            bw = nums.levels[name]["bw"][:, None]
+            latency = np.maximum(latency, np.where(bw > 0, flat(r + w)[None] /
+                                                   np.where(bw > 0, bw, 1.0), 0.0))
+        energy = energy + nums.leak[:, None] * (latency / nums.clock[:, None]) * en.PJ_PER_MW_S
+    score = np.where(feasible_k, _objective(inp.objective, energy, latency), np.inf)
+    best = score.min(axis=1, keepdims=True)
+    near = score <= best + SAFETY * np.abs(best)
+    return np.flatnonzero(near.any(axis=0))
+
+
+def _merge(parts, count: int, order) -> Picks:
+    """One :class:`Picks` over all variants from the per-group ones (rows in place)."""
+    if len(parts) == 1 and np.array_equal(parts[0][0], order):
+        return parts[0][1]
+    first = parts[0][1]
+
+    def gather(get):
+        out = np.empty(count)
+        for rows, p in parts:
+            out[rows] = get(p)
+        return out
+    flows = tuple((k, gather(lambda p, i=i: p.flows[i][1]), gather(lambda p, i=i: p.flows[i][2]))
+                  for i, (k, _, _) in enumerate(first.flows))
+    bus = {k: (gather(lambda p, k=k: p.bus[k][0]), gather(lambda p, k=k: p.bus[k][1]))
+           for k in first.bus}
+    cycles = tuple((n, gather(lambda p, i=i: p.cycles[i][1]))
+                   for i, (n, _) in enumerate(first.cycles))
+    return Picks(flows, bus, cycles, gather(lambda p: p.latch))
+
+
+__all__ = ["LayerTemplate", "Numbers", "Picks", "feasible", "layer_covered", "layer_template",
+           "search_variants", "structure_key"]
