@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.mapping:
         plan = with_mappings(plan, load_mapping_file(args.mapping))
     if args.dry_run:
-        print(describe_plan(plan, args.out))
+        print(fit_lines(describe_plan(plan, args.out)))
         return 0
     bars = progress_enabled(args.no_progress)
     result = run_sweep(plan, args.out, engine, args.chunk_size, args.restart,

@@ -77,12 +77,12 @@ def run_import(args: argparse.Namespace) -> int:
     from hwsim.workload.onnx_import import import_onnx
     result = import_onnx(args.model, args.name)
     roles = ", ".join(f"{n} {role}" for role, n in result.roles)
-    print(f"{args.model}: {len(result.network.layers)} layers ({roles})")
-    for node, op, reason in result.unsupported:
-        print(f"  not modelled: {node} ({op}): {reason}")
+    lines = [f"{args.model}: {len(result.network.layers)} layers ({roles})"]
+    lines += [f"  not modelled: {node} ({op}): {reason}"
+              for node, op, reason in result.unsupported]
     if args.output:
-        path = save_network(result.network, args.output)
-        print(f"wrote {path}")
+        lines.append(f"wrote {save_network(result.network, args.output)}")
+    print("\n".join(wrap_lines(lines)))
     return 0
 
 
