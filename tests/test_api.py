@@ -18,8 +18,9 @@ def test_every_public_name_resolves():
 
 
 def test_import_is_light():
-    code = ("import sys, hwsim; hwsim.report.units.energy_text(1.0); heavy = [m for m in ('torch', 'numpy', 'simpy', 'matplotlib', "
-            "'pandas', 'dask') if m in sys.modules]; print(','.join(heavy))")
+    code = ("import sys, hwsim; hwsim.report.units.energy_text(1.0); heavy = [m for m in "
+            "('torch', 'numpy', 'simpy', 'matplotlib', 'pandas', 'dask') if m in sys.modules]; "
+            "print(','.join(heavy))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == ""

@@ -10,8 +10,8 @@ what pruning buys on the accelerator itself (dense -> pruned, same accelerator);
 ``--baseline-arch`` B it adds what moving the dense network from B to the accelerator buys,
 and both together (:class:`hwsim.cost.savings.Attribution`). Totals say which layers they
 cover (EIE runs no conv layer: "partial: 3 of 8 layers, ..." unless the arch names a
-``fallback_arch``). ``table`` fits the terminal (``COLUMNS``, 100 by default; wide columns move to a second
-block); ``json`` is the stable record
+``fallback_arch``). ``table`` fits the terminal (``COLUMNS``, 100 by default; wide columns
+move to a second block); ``json`` is the stable record
 of :meth:`hwsim.cost.NetworkComparison.to_dict` (units in every key); ``csv`` has one row per
 layer plus ``total``; ``md`` is a Markdown table. ``--output`` writes the file atomically.
 """

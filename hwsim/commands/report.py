@@ -6,8 +6,8 @@ names the file and what is missing otherwise). One run's results.json rebuilds t
 report (report.html, summary.md, results.csv, results.json, figures/) without training or
 estimating anything. Several files (or an estimate or simulate file) give a comparison of the
 accelerators: one table and one figure (energy and latency per layer, one bar per result),
-then each estimate's pruned-vs-dense sections; comparison.csv has every (result, layer). ``--figure-format png,svg,pdf`` picks the
-figure files. Prints the tables, fitted to the terminal (``COLUMNS``, 100 by default).
+then each estimate's pruned-vs-dense sections; comparison.csv has every (result, layer).
+``--figure-format png,svg,pdf`` picks the figure files. Prints the tables, fitted to the terminal (``COLUMNS``, 100 by default).
 """
 from __future__ import annotations
 
