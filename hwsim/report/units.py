@@ -149,5 +149,5 @@ def shares_text(parts: dict, total: float, top: int = 4) -> str:
 
 
 __all__ = ["UNITS_NOTE", "bytes_text", "count_text", "edp_text", "energy_text", "finite",
-           "pct_text",            "pick_unit", "power_text", "seconds_text", "shares_text", "sig3",
+           "pct_text", "pick_unit", "power_text", "seconds_text", "shares_text", "sig3",
            "signed_pct_text", "signed_times_text", "times_text"]
