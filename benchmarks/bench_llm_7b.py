@@ -56,6 +56,7 @@ from hwsim.arch import load_arch  # noqa: E402
 from hwsim.cost.network import estimate_network  # noqa: E402
 from hwsim.formats.structured import check_n_m, reduction_order  # noqa: E402
 from hwsim.workload import LayerWorkload, Network, load_network, save_network  # noqa: E402
+from hwsim.workload import builtin_network as load_builtin  # noqa: E402
 from hwsim.workload.masks import GeneratedMask  # noqa: E402
 
 LLAMA2_7B = dict(blocks=32, hidden=4096, heads=32, kv_heads=32, intermediate=11008,
@@ -229,6 +230,22 @@ def _now() -> tuple[float, float]:
     return time.perf_counter(), cpu_s()
 
 
+def builtin_check(layers: tuple[LayerWorkload, ...]) -> str:
+    """Whether the linear layers match hwsim's ``llama2_7b`` built-in (names, shapes) when it is
+    there; the benchmark does not need it (its own layer list is the workload)."""
+    try:
+        builtin = load_builtin("llama2_7b")
+    except Exception as exc:  # noqa: BLE001 - any failure only means "not available"
+        return f"llama2_7b built-in not available ({type(exc).__name__}): not cross-checked"
+    ours = {l.name: l.weight_shape for l in layers if l.kind == "linear"}
+    theirs = {l.name: l.weight_shape for l in builtin.layers if l.kind == "linear"}
+    if ours != theirs:
+        differ = sorted(set(ours.items()) ^ set(theirs.items()))[:3]
+        return f"linear layers differ from the llama2_7b built-in: {differ}"
+    return (f"the {len(ours)} linear layers match the llama2_7b built-in "
+            f"({sum(l.stored_weight_count for l in builtin.layers):,} stored weights)")
+
+
 def _variant_job(job: tuple) -> tuple[str, float, float, float]:
     """One variant in a worker process: (variant, wall s, CPU s, peak RSS GB)."""
     variant, args = job
@@ -258,6 +275,9 @@ def main(argv=None) -> None:
     print(f"Llama-2-7B shape, {args.blocks} of 32 blocks, decode at context {args.context}, "
           f"{args.weights} |W|, {args.calib_tokens} calibration tokens, {len(variants)} "
           f"variants on {min(args.jobs, len(variants))} processes", flush=True)
+    if args.blocks == LLAMA2_7B["blocks"]:
+        print(builtin_check(llama_layers("2:4", args.blocks, args.context, args.seed,
+                                         args.calib_tokens, False)), flush=True)
     start = time.perf_counter()
     try:
         jobs = [(variant, args) for variant in variants]

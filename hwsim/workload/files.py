@@ -26,17 +26,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hwsim.config.yaml_io import parse_yaml
 from hwsim.fileio import write_text_atomic
 from hwsim.errors import ConfigError, Problem
 from hwsim.workload.builtin import builtin_network
+from hwsim.workload.file_text import parse_workload_text
 from hwsim.workload.layer import LayerWorkload, Network
 from hwsim.workload.masks import decode_mask, encode_mask
 from hwsim.workload.sidecar import OpenSidecar, SidecarWriter, open_sidecar, sidecar_path_for, \
@@ -205,73 +204,9 @@ def _check_suffix(path: Path) -> str:
 
 
 def _read(path: Path) -> Any:
-    """The parsed file; ConfigError for bytes that are not UTF-8, a syntax error, a nesting
-    too deep or a duplicate key (YAML: :func:`hwsim.config.yaml_io.parse_yaml`)."""
-    suffix = _check_suffix(path)
-    text = _utf8_text(path.read_bytes(), str(path))
-    if suffix != ".json":
-        data, problems = parse_yaml(text, str(path))
-        if problems:
-            raise ConfigError(problems)
-        return data
-    duplicates: list[Problem] = []
-    try:
-        data = json.loads(text, object_pairs_hook=_DuplicateChecker(duplicates, str(path)))
-    except json.JSONDecodeError as exc:
-        message = " ".join(str(exc).split())
-        raise ConfigError([Problem("", "must be valid JSON", message, str(path))]) from None
-    except RecursionError:
-        raise ConfigError([Problem("", "must be valid JSON nested less deeply",
-                                   "nesting deeper than Python's recursion limit",
-                                   str(path))]) from None
-    if duplicates:
-        raise ConfigError(duplicates)
-    return data
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _utf8_text(raw: bytes, source: str) -> str:
-    """The file's text: UTF-8 without control characters (YAML and JSON allow none but tab,
-    newline and carriage return), else a one-line ConfigError with the offset."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _raise(Problem("", "must be UTF-8 text (a YAML or JSON workload file)",
-                              f"byte 0x{raw[exc.start]:02x} at offset {exc.start}", source))
-    control = _CONTROL.search(text)
-    if control:
-        _raise(Problem("", "must be text without control characters (a YAML or JSON "
-                       "workload file)", f"character 0x{ord(control.group()):02x} at offset "
-                       f"{control.start()}", source))
-    return text
-
-
-def _raise(problem: Problem):
-    raise ConfigError([problem])
-
-
-class _DuplicateChecker:
-    """``object_pairs_hook`` for :func:`json.loads` that records keys given twice in one
-    object (json keeps the last silently). The path names the key and, when the object has
-    one, its ``name`` (``layers.fc1.kernel``)."""
-
-    def __init__(self, problems: list, source: str):
-        self.problems, self.source = problems, source
-
-    def __call__(self, pairs: list) -> dict:
-        data = dict(pairs)
-        if len(data) < len(pairs):
-            seen: set = set()
-            where = f"layers.{data['name']}." if isinstance(data.get("name"), str) else ""
-            for key, _ in pairs:
-                if key in seen:
-                    self.problems.append(Problem(f"{where}{key}", "must appear only once in "
-                                                 "its object", key, self.source))
-                seen.add(key)
-        return data
-
+    """The parsed file (:func:`hwsim.workload.file_text.parse_workload_text`)."""
+    is_json = _check_suffix(path) == ".json"
+    return parse_workload_text(path.read_bytes(), str(path), json=is_json)
 
 
 def _layer_to_dict(layer: LayerWorkload, sidecar: SidecarWriter | None = None) -> dict:

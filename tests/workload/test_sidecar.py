@@ -211,3 +211,23 @@ def test_sidecar_that_is_not_an_npz(tmp_path):
     data["mask_sidecar"]["sha256"] = file_sha256(fake)
     assert "mask_sidecar.path must be a numpy .npz archive of packed masks" \
         in _one_problem(path, data)
+
+
+def test_resaving_elsewhere_copies_the_sidecar(tmp_path):
+    """A loaded network saved to another folder gets its own sidecar with the same bits
+    (copied array by array as packed bytes), and the first one may then go."""
+    first = save_network(_network(), tmp_path / "a" / "net.yaml")
+    second = save_network(load_network(first), tmp_path / "b" / "copy.json")
+    assert (tmp_path / "b" / "copy.masks.npz").is_file()
+    (tmp_path / "a" / "net.masks.npz").unlink()
+    back = load_network(second)
+    assert np.array_equal(np.asarray(back.layers[0].weight_mask), _network().layers[0].weight_mask)
+
+
+def test_workload_export_command_writes_the_sidecar(tmp_path):
+    from hwsim.cli import main
+    source = save_network(_network(), tmp_path / "net.yaml")
+    assert main(["workload", "export", str(source), "-o", str(tmp_path / "out" / "e.yaml")]) == 0
+    data = yaml.safe_load((tmp_path / "out" / "e.yaml").read_text())
+    assert data["mask_sidecar"]["path"] == "e.masks.npz"
+    assert load_network(tmp_path / "out" / "e.yaml") == _network()
