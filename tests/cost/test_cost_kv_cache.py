@@ -193,3 +193,17 @@ def test_kv_bits_on_the_gpu_roofline():
     assert int8.total.kv_cache_write_bytes == 32 * 2 * 32 * 128
     assert fp16.total.kv_cache_write_bytes == 32 * 2 * 32 * 128 * 2
     assert int8.total.latency_s < fp16.total.latency_s
+
+
+def test_simulator_reads_and_appends_the_same_kv_bytes():
+    """The event simulator runs the same KV layers: GPT-2 decode at L = 256 with a 4-bit
+    cache, block 0: append 2 x 12 x 64 x 4 / 8 = 768 bytes, scores and context read
+    12 x 64 x 256 x 4 / 8 = 98,304 bytes each, as the analytical model."""
+    from hwsim.sim import SimOptions, simulate
+    arch = load_arch(SYSTOLIC)
+    net = phase_network("gpt2", PhaseConfig("decode", 256, kv_bits=4))
+    expected = {"kv_append": (0, 768), "scores": (98_304, 0), "context": (98_304, 0)}
+    for name, (read, write) in expected.items():
+        result = simulate(net.layer(f"layers.0.self_attn.{name}"), arch, SimOptions())
+        for cost in (result.cost, result.analytical):
+            assert (cost.kv_cache_read_bytes, cost.kv_cache_write_bytes) == (read, write)
