@@ -6,7 +6,7 @@ sequence length). Each layer gets a *role* (:class:`TokenRole`), from its kind a
 * ``scores`` / ``context``: the act x act matmuls of attention (the exporter's
   ``attention.scores`` / ``attention.context``): S rows per head and S columns (scores) or an
   S-long reduction (context); when S equals the head size the name decides;
-* ``softmax``: a softmax vector layer of heads x S x S elements;
+* ``softmax``: the softmax right after a scores layer (heads x S x S elements);
 * ``token``: everything else (linear layers of S rows, vector layers whose elements are a
   multiple of S): its work scales with the tokens computed.
 
@@ -71,7 +71,8 @@ def decoder_roles(network: Network) -> DecoderRoles:
     seq = export_seq_len(network)
     roles, kv_heads, problems = [], {}, []
     for i, layer in enumerate(network.layers):
-        role = _role(layer, seq)
+        after_scores = bool(roles) and roles[-1] is TokenRole.SCORES
+        role = _role(layer, seq, after_scores)
         if role is None:
             problems.append(Problem(f"{network.name}.layers.{layer.name}", "must scale with "
                                     f"the sequence length {seq} (a per-token or attention "
@@ -89,7 +90,7 @@ def decoder_roles(network: Network) -> DecoderRoles:
     return DecoderRoles(seq, tuple(roles), kv_heads)
 
 
-def _role(layer: LayerWorkload, seq: int) -> TokenRole | None:
+def _role(layer: LayerWorkload, seq: int, after_scores: bool = False) -> TokenRole | None:
     if layer.kind is LayerKind.ACT_MATMUL:
         columns = layer.out_channels // layer.groups
         reduction = layer.in_channels // layer.groups
@@ -101,7 +102,8 @@ def _role(layer: LayerWorkload, seq: int) -> TokenRole | None:
             return TokenRole.SCORES if layer.name.endswith("scores") else TokenRole.CONTEXT
         return None
     if layer.kind is LayerKind.VECTOR:
-        if layer.vector_op is VectorOp.SOFTMAX and layer.output_count % (seq * seq) == 0:
+        if (after_scores and layer.vector_op is VectorOp.SOFTMAX
+                and layer.output_count % (seq * seq) == 0):
             return TokenRole.SOFTMAX
         ok = layer.in_channels % seq == 0 and layer.out_channels % seq == 0
         return TokenRole.TOKEN if ok else None
