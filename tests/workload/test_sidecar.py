@@ -231,3 +231,22 @@ def test_workload_export_command_writes_the_sidecar(tmp_path):
     data = yaml.safe_load((tmp_path / "out" / "e.yaml").read_text())
     assert data["mask_sidecar"]["path"] == "e.masks.npz"
     assert load_network(tmp_path / "out" / "e.yaml") == _network()
+
+
+def test_n_m_check_on_packed_bits_equals_the_unpacked_check():
+    """Row [1,1,0,0, 1,1,1,0]: byte 0b0111_0011 -> groups of 2 and 3 ones; at 2:4 one group
+    of 2 violates, in 1 row. Random masks: the packed path (a lazy mask) gives the same
+    NMCheck as the bool array for every m dividing 8 and every n."""
+    from hwsim.formats.structured import check_n_m
+    row = np.array([[1, 1, 0, 0, 1, 1, 1, 0]], dtype=bool)
+    lazy = GeneratedMask((1, 8), lambda: row)
+    assert lazy.packed().tolist() == [0b0111_0011]
+    check = check_n_m(lazy, 2, 4)
+    assert (check.groups, check.violating, check.rows_violating) == (2, 1, 1)
+    rng = np.random.default_rng(0)
+    for shape in ((16, 64), (5, 8), (3, 24)):
+        for m in (1, 2, 4, 8):
+            for n in range(1, m + 1):
+                mask = rng.random(shape) < 0.6
+                assert check_n_m(GeneratedMask(shape, lambda mask=mask: mask), n, m) \
+                    == check_n_m(mask, n, m)
