@@ -279,33 +279,42 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
     feasible_k = np.broadcast_to(keep[:, None, None, :], (nums.count,) + nest.shape) \
         .reshape(nums.count, -1)
     args = (tpl, nums, flows, per_level, levels, flat, feasible_k)
-    cands = _pruned(*args) if inp.objective is Objective.ENERGY else _band(*args)
-    score, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
-                              lambda c: c.reshape(-1, 1))
+    energy_only = inp.objective is Objective.ENERGY
+    cands = _pruned(*args) if energy_only else _band(*args)
+    # no leakage: the score is the energy (+ 0.0), the latency is needed at the winner only
+    timed = not (energy_only and not np.any(nums.leak))
+    score, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
+                      lambda c: c.reshape(-1, 1), timed)
     score = np.where(feasible_k[:, cands], score, np.inf)
     best = np.broadcast_to(score, (nums.count, len(cands))).argmin(axis=1)
-    idx = np.unravel_index(cands[best], nest.shape)
-    rows = np.arange(nums.count)
+    winner = cands[best]
+    _, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(winner),
+                          lambda c: c)
+    idx = np.unravel_index(winner, nest.shape)
 
     def at(value):
-        if type(value) is np.ndarray and value.ndim == 2 and value.shape[0] == nums.count:
-            return np.broadcast_to(value, (nums.count, len(cands)))[rows, best].copy()
+        if type(value) is np.ndarray and value.ndim == 1 and value.shape[0] == nums.count:
+            return value
         return np.broadcast_to(np.asarray(value, np.float64), nest.shape)[idx].copy()
 
     chosen = tuple((k, at(r), at(w)) for k, (r, w) in useful.bytes.items())
     bus = {k: (at(r), at(w)) for k, (r, w) in flows.bytes.items() if k[0] == key.dram.name}
-    cycles = tuple((n, at(c)) for n, c in transfers.items())
+    cycles = tuple((n, np.broadcast_to(c, (nums.count,)).copy()) for n, c in transfers.items())
     return Picks(chosen, bus, cycles, at(useful.latch_weight_values))
 
 
-def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col):
+def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
+           timed: bool = True):
     """(score, transfer cycles per level) of the candidates ``pick`` selects, exactly as
     :func:`hwsim.cost.search.evaluate` and ``_objective`` compute them; ``col`` shapes a
-    (V,) column against the picked values."""
+    (V,) column against the picked values. ``timed`` False (the energy objective without
+    leakage): the energy alone, no transfer cycles (``+ 0 x latency`` adds exactly 0)."""
     mac_pj = col(nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated))
     energy = mac_pj + pick(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))
     for name, (r, w) in per_level.items():
         energy = energy + level_energy(levels[name], nums.levels[name], pick(r), pick(w), col)
+    if not timed:
+        return energy, {}
     transfers = {n: transfer(nums.levels[n], pick(r) + pick(w), col)
                  for n, (r, w) in per_level.items()}
     latency = np.maximum(tpl.inp.compute_cycles, 0.0)

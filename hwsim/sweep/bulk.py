@@ -17,6 +17,7 @@ cache) and 8 array searches over its ~85 variants.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -28,14 +29,43 @@ from hwsim.cost.bulk import (Numbers, feasible, layer_covered, layer_template, l
 from hwsim.cost.cache import CostCache, record_key
 from hwsim.cost.layer import weight_capacity_bytes
 from hwsim.cost.operands import layer_weight_storage
-from hwsim.cost.records import sum_pairs
 from hwsim.cost.savings import Coverage
 from hwsim.types import MemoryKind, Objective, Operand, Residency
 from hwsim.workload import Network
 
 
-def _same(column):
-    return column
+PLAIN_SUM = sum([1e100, 1.0, -1e100]) == 0.0
+"""True when the builtin ``sum`` of floats adds left to right (CPython before 3.12); then a
+running numpy ``+`` over the layers is the same arithmetic. Later Pythons compensate the
+rounding, and :func:`_psum` calls ``sum`` per variant instead."""
+
+
+def _psum(columns: Sequence) -> np.ndarray:
+    """``sum(...)`` over the layers (or terms) of each variant: ``columns`` in order, each a
+    (V,) array or a scalar."""
+    if PLAIN_SUM:
+        total = 0
+        for column in columns:
+            total = total + column
+        return np.asarray(total, np.float64)
+    arrays = np.broadcast_arrays(*(np.asarray(c, np.float64) for c in columns))
+    return np.array([sum(v) for v in zip(*(a.tolist() for a in arrays))])
+
+
+@dataclass
+class LayerColumns:
+    """One layer's results over a set of variants (``rows``: their indices in the group)."""
+
+    rows: np.ndarray
+    energy: np.ndarray
+    comp: dict
+    latency: np.ndarray
+    bottleneck: np.ndarray  # object array of names
+    dram: list               # ((level, op), read (V,), write (V,)) in traffic order
+    utilization: float
+    stored: float
+    issued: float
+    load: float
 
 
 def network_rows(network: Network, key: Accelerator, archs: Sequence[Accelerator],
@@ -48,9 +78,9 @@ def network_rows(network: Network, key: Accelerator, archs: Sequence[Accelerator
     stored = [layer_weight_storage(l, key, cache).total_bits / 8 for l in layers]
     flags, fits = _residency(key.residency, stored,
                              np.array([float(weight_capacity_bytes(a)) for a in archs]))
-    per_layer: list[list] = [[None] * len(layers) for _ in range(count)]
     failed = np.zeros(count, bool)
     w_dram = key.dram.holds(Operand.WEIGHTS)
+    columns: dict = {}
     for j, layer in enumerate(layers):
         lkey = record_key(layer)
         for resident in (False, True):
@@ -68,12 +98,30 @@ def network_rows(network: Network, key: Accelerator, archs: Sequence[Accelerator
                 if not len(rows):
                     continue
             load = stored[j] if (resident and w_dram) else 0.0
-            for i, result in zip(rows, _layer_results(tpl, key, sub, keep, load, cache)):
-                per_layer[i][j] = result
+            columns[(j, resident)] = _layer_columns(tpl, key, sub, keep, rows, load, cache)
     coverage = Coverage.of(layers, [True] * len(layers), [None] * len(layers),
                            [False] * len(layers))
-    return [None if failed[i] else _metrics(per_layer[i], archs[i].compute.clock_hz,
-                                            bool(fits[i]), coverage) for i in range(count)]
+    out: list = [None] * count
+    patterns: dict = {}
+    for i in np.flatnonzero(~failed):
+        patterns.setdefault(flags[i].tobytes(), []).append(i)
+    for members in patterns.values():
+        members = np.array(members)
+        parts = [_gather(columns[(j, bool(flags[members[0], j]))], members)
+                 for j in range(len(layers))]
+        for i, row in zip(members, _totals(parts, nums.clock[members], fits[members],
+                                           coverage)):
+            out[i] = row
+    return out
+
+
+def _gather(col: LayerColumns, members: np.ndarray) -> LayerColumns:
+    """``col`` restricted to the variants ``members`` (all of them in ``col.rows``)."""
+    at = np.searchsorted(col.rows, members)
+    return LayerColumns(members, col.energy[at], {k: v[at] for k, v in col.comp.items()},
+                        col.latency[at], col.bottleneck[at],
+                        [(k, r[at], w[at]) for k, r, w in col.dram], col.utilization,
+                        col.stored, col.issued, col.load)
 
 
 def _residency(policy: Residency, stored: list[float], capacity: np.ndarray):
@@ -93,83 +141,103 @@ def _residency(policy: Residency, stored: list[float], capacity: np.ndarray):
     return flags, total <= capacity
 
 
-def _layer_results(tpl, key: Accelerator, nums: Numbers, keep: np.ndarray, load: float,
-                   cache) -> list[tuple]:
-    """Per variant: (energy_pj, component pairs, latency cycles, bottleneck, utilization,
-    stored bytes, issued MACs, model-load bytes, DRAM rows ((level, op), read, write))."""
+def _layer_columns(tpl, key: Accelerator, nums: Numbers, keep: np.ndarray, rows: np.ndarray,
+                   load: float, cache) -> LayerColumns:
+    """What :func:`hwsim.cost.layer.estimate_layer` reports of the layer on each variant:
+    traffic energies by component (:func:`hwsim.cost.energy.energy_split`), their sum,
+    latency = max(compute, transfers), the bottleneck, the DRAM bytes."""
     picks = search_variants(tpl, nums, keep, cache)
     levels = {l.name: l for l in key.memories}
     comp: dict = {}
-    dram_rows = []
+    dram = []
     for (name, op), r, w in picks.flows:
         level = levels[name]
         br, bw = picks.bus.get((name, op), (r, w))
-        energy = level_energy(level, nums.levels[name], br, bw, expand=_same)
+        energy = level_energy(level, nums.levels[name], br, bw, expand=lambda c: c)
         part = "dram" if level.kind is MemoryKind.DRAM else name
         comp[part] = comp.get(part, 0.0) + energy
         if level.kind is MemoryKind.DRAM:
-            dram_rows.append(((name, op), r.tolist(), w.tolist()))
+            dram.append(((name, op), r, w))
     cycles = tpl.time.cycles
     latency = np.full(nums.count, cycles)
     for _, c in picks.cycles:
         latency = np.maximum(latency, c)
-    names = [n for n, _ in picks.cycles]
-    slowest = (np.stack([c for _, c in picks.cycles]).argmax(axis=0) if names
+    names = np.array(["compute"] + [_dram_name(levels[n]) for n, _ in picks.cycles], object)
+    slowest = (np.stack([c for _, c in picks.cycles]).argmax(axis=0) + 1 if picks.cycles
                else np.zeros(nums.count, int))
+    bottleneck = names[np.where(latency <= cycles, 0, slowest)]
     leak = nums.leak * (latency / nums.clock) * en.PJ_PER_MW_S
-    book = en.codebook_energy_pj(key, picks.latch)
+    book = en.codebook_energy_pj(key, picks.latch) + np.zeros(nums.count)
     comp.update({"mac": nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated),
-                 "codebook": book + np.zeros(nums.count), "leakage": leak})
-    parts = list(comp)
-    values = np.stack([comp[p] for p in parts], axis=1).tolist()
-    lat = latency.tolist()
-    out = []
-    for i, vals in enumerate(values):
-        bottleneck = "compute" if lat[i] <= cycles else _dram_name(levels[names[slowest[i]]])
-        out.append((sum(vals), tuple(zip(parts, vals)), lat[i], bottleneck,
-                    tpl.time.utilization, tpl.stored_bytes, tpl.macs.issued, load,
-                    [(k, r[i], w[i]) for k, r, w in dram_rows]))
-    return out
+                 "codebook": book, "leakage": leak})
+    comp = {k: np.broadcast_to(v, (nums.count,)).astype(np.float64) for k, v in comp.items()}
+    return LayerColumns(rows, _psum(list(comp.values())), comp, latency, bottleneck, dram,
+                        tpl.time.utilization, tpl.stored_bytes, tpl.macs.issued, load)
 
 
 def _dram_name(level) -> str:
     return "dram" if level.kind is MemoryKind.DRAM else level.name
 
 
-def _metrics(layers: list[tuple], clock_hz: float, fits: bool, coverage: Coverage) -> dict:
-    """:func:`hwsim.sweep.evaluate.network_metrics` of the total
-    (:func:`hwsim.cost.totals.total_cost`) of the per-layer results ``layers``."""
-    at = clock_hz / clock_hz
-    share: dict[str, float] = {}
-    for c in layers:
-        share[c[3]] = share.get(c[3], 0.0) + c[2] / clock_hz
-    cycles = sum(c[2] * at for c in layers)
-    issued = sum(c[4] * c[2] * at for c in layers)
-    energy = sum(c[0] for c in layers)
+def _totals(parts: list[LayerColumns], clock: np.ndarray, fits: np.ndarray,
+            coverage: Coverage) -> list[dict]:
+    """:func:`hwsim.sweep.evaluate.network_metrics` of :func:`hwsim.cost.totals.total_cost`
+    over the layers ``parts`` (one residency pattern: the same rows in the same order), for
+    every variant at once; then one row dict per variant."""
+    at = clock / clock
+    cycles = _psum([p.latency * at for p in parts])
+    issued = _psum([p.utilization * p.latency * at for p in parts])
+    energy = _psum([p.energy for p in parts])
     merged: dict = {}
-    for c in layers:
-        for k, r, w in c[8]:
-            sums = merged.get(k)
-            if sums is None:
-                merged[k] = [r, w]
+    for p in parts:
+        for k, r, w in p.dram:
+            if k in merged:
+                merged[k] = (merged[k][0] + r, merged[k][1] + w)
             else:
-                sums[0] += r
-                sums[1] += w
-    dram = sum(r for r, _ in merged.values()) + sum(w for _, w in merged.values())
-    latency_s = cycles / clock_hz
-    return {
-        "status": "ok", "reason": None,
-        "coverage": coverage.label(), "macs_covered_fraction": coverage.macs_fraction,
-        "energy_pj": energy, "latency_cycles": cycles, "latency_s": latency_s,
-        "edp_pj_s": energy * latency_s, "dram_bytes": dram,
-        "weight_bytes_stored": sum(c[5] for c in layers),
-        "model_load_dram_bytes": sum(c[7] for c in layers),
-        "macs_effective": sum(c[6] for c in layers),
-        "utilization": issued / cycles if cycles else 0.0,
-        "bottleneck": max(share, key=share.get) if share else "compute",
-        "model_fits_on_chip": fits, "supported_layers": len(layers), "layers": len(layers),
-        "energy_breakdown_pj": dict(sum_pairs(c[1] for c in layers)),
-    }
+                merged[k] = (r, w)
+    dram = _psum([r for r, _ in merged.values()]) + _psum([w for _, w in merged.values()])
+    breakdown: dict = {}
+    for p in parts:
+        for name, column in p.comp.items():
+            breakdown[name] = breakdown.get(name, 0.0) + column
+    latency_s = cycles / clock
+    utilization = np.where(cycles != 0, issued / np.where(cycles != 0, cycles, 1.0), 0.0)
+    fixed = {"stored": sum(p.stored for p in parts), "load": sum(p.load for p in parts),
+             "issued": sum(p.issued for p in parts)}
+    cols = [c.tolist() for c in (energy, cycles, latency_s, energy * latency_s, dram,
+                                 utilization)]
+    names = list(breakdown)
+    shares = _bottlenecks(parts, clock)
+    values = np.stack([breakdown[n] for n in names], axis=1).tolist()
+    label, fraction = coverage.label(), coverage.macs_fraction
+    return [{"status": "ok", "reason": None, "coverage": label,
+             "macs_covered_fraction": fraction, "energy_pj": e, "latency_cycles": c,
+             "latency_s": s, "edp_pj_s": edp, "dram_bytes": d,
+             "weight_bytes_stored": fixed["stored"], "model_load_dram_bytes": fixed["load"],
+             "macs_effective": fixed["issued"], "utilization": u, "bottleneck": b,
+             "model_fits_on_chip": bool(f), "supported_layers": len(parts),
+             "layers": len(parts), "energy_breakdown_pj": dict(zip(names, v))}
+            for e, c, s, edp, d, u, b, f, v in zip(*cols, shares, fits, values)]
+
+
+def _bottlenecks(parts: list[LayerColumns], clock: np.ndarray) -> list[str]:
+    """Per variant, the bottleneck with the largest share of the latency in seconds, ties
+    to the first one met in layer order (``max`` over an insertion-ordered dict)."""
+    names = sorted({n for p in parts for n in p.bottleneck.tolist()})
+    code = {n: i for i, n in enumerate(names)}
+    v = len(clock)
+    share = np.zeros((v, len(names)))
+    first = np.full((v, len(names)), len(parts))
+    rows = np.arange(v)
+    for j, p in enumerate(parts):
+        idx = np.array([code[n] for n in p.bottleneck.tolist()])
+        share[rows, idx] = share[rows, idx] + p.latency / clock
+        first[rows, idx] = np.minimum(first[rows, idx], j)
+    seen = first < len(parts)
+    masked = np.where(seen, share, -np.inf)
+    top = masked == masked.max(axis=1, keepdims=True)
+    pick = np.where(top, first, len(parts) + 1).argmin(axis=1)
+    return [names[i] for i in pick]
 
 
 def covers(signature: tuple, key: Accelerator, network: Network, label: str,

@@ -99,15 +99,17 @@ def _unknown(key: str, where: str, allowed: list[str]) -> str:
 
 
 def apply_overrides(base: dict, overrides: Sequence[tuple[str, Any]]) -> dict:
-    """A deep copy of ``base`` with each dotted key set (mapping values merge, see module)."""
-    data = _copy(base)
+    """``base`` with each dotted key set (mapping values merge, see module), ``base``
+    untouched. Only the mappings on an override's path are copied; the others are shared
+    with ``base``, so the result is for reading (validation), not for editing in place:
+    a sweep builds thousands of variants of a base whose sections mostly stay the same."""
+    data = dict(base)
     for key, value in overrides:
         parts = key.split(".")
         node = data
         for part in parts[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
+            node[part] = child = dict(child) if isinstance(child, dict) else {}
             node = child
         node[parts[-1]] = _merged(node.get(parts[-1]), value)
     return data

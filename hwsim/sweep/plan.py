@@ -113,6 +113,7 @@ def build_plan(spec: SweepSpec, spec_path) -> SweepPlan:
     where = "grid" if spec.grid is not None else "random.parameters"
     for axis in axes:
         problems += _axis_problems(axis, base_data, f"{where}.{axis.key}", source)
+    problems += _size_problems(spec, axes, max(len(workloads), 1), source)
     if problems:
         raise ConfigError(problems)
     combos, dropped = _combinations(spec, axes)
@@ -122,6 +123,31 @@ def build_plan(spec: SweepSpec, spec_path) -> SweepPlan:
     return SweepPlan(spec.name or Path(spec_path).stem, "grid" if spec.grid else "random",
                      str(base_path), base_data, digest, workloads, axes, str(spec.objective),
                      points, dropped)
+
+
+MAX_POINTS = 10_000_000
+"""The most points a plan expands to (each point is a record in memory and a row on disk;
+design-space studies run 1e5-1e6). Counted from the spec before anything is expanded."""
+
+
+def _size_problems(spec: SweepSpec, axes: tuple[Axis, ...], workloads: int,
+                   source: str) -> list[Problem]:
+    """A sweep of more than :data:`MAX_POINTS` points, refused before it is expanded.
+
+    Example: a grid of three 1,000-value axes x 1 workload = 1,000,000,000 points -> refused.
+    """
+    if spec.grid is not None:
+        sizes = [len(a.values) for a in axes]
+        where, what = "grid", " x ".join(f"{n:,}" for n in sizes) + " values"
+    else:
+        sizes = [spec.random.samples]
+        where, what = "random.samples", f"{spec.random.samples:,} samples"
+    total = math.prod(sizes) * workloads
+    if total <= MAX_POINTS:
+        return []
+    return [Problem(where, f"must expand to at most {MAX_POINTS:,} points ({what} x "
+                    f"{workloads} workload{'s' if workloads != 1 else ''}; split the sweep "
+                    "or sample it with random:)", f"{total:,} points", source)]
 
 
 def _base_data(path: Path, source: str, problems: list) -> dict:

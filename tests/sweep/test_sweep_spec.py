@@ -132,3 +132,29 @@ def test_objective_cannot_be_a_sampled_range(sweep_file):
                                                                              "high": 1}}}})
     assert messages(path) == [f"{path}: random.parameters.objective must be a list of choices "
                               "among energy, latency, edp (not a range). Got 'range' instead."]
+
+
+def test_a_billion_point_sweep_is_refused_before_it_is_expanded(sweep_file, monkeypatch):
+    """Three 1,000-value axes x 1 workload = 1e9 points: one problem at ``grid`` with the
+    count, and the points are never built (expanding would take minutes and ~500 GB)."""
+    import hwsim.sweep.plan as plan_module
+    monkeypatch.setattr(plan_module, "_combinations",
+                        lambda *a: pytest.fail("the grid was expanded"))
+    spec = {"workloads": ["lenet300"],
+            "grid": {"memories.glb.size_bytes": list(range(1024, 2024)),
+                     "compute.clock_hz": [1e8 + i for i in range(1000)],
+                     "sparsity.fifo_depth": list(range(1, 1001))}}
+    with pytest.raises(ConfigError) as info:
+        load_plan(sweep_file(spec))
+    assert "grid must expand to at most 10,000,000 points (1,000 x 1,000 x 1,000 values x " \
+           "1 workload; split the sweep or sample it with random:). Got '1,000,000,000 " \
+           "points' instead." in str(info.value)
+
+
+def test_a_billion_random_samples_are_refused(sweep_file):
+    spec = {"workloads": ["lenet300", "lenet5"],
+            "random": {"samples": 500_000_000, "parameters": {"compute.clock_hz": [1e8]}}}
+    with pytest.raises(ConfigError, match=r"random\.samples must expand to at most "
+                                          r"10,000,000 points \(500,000,000 samples x 2 "
+                                          r"workloads"):
+        load_plan(sweep_file(spec))
