@@ -14,14 +14,17 @@ output write-back.
   ``D = None`` never blocks (max of PE totals): the two exact limits of
   :mod:`hwsim.cost.imbalance`.
 * **PE** ``p`` takes ``entries[p, i]`` cycles for column ``i`` (one stored entry per cycle,
-  fillers included); it is ``starved`` while its FIFO is empty. The wait is charged to its
-  cause at the moment it starts: the broadcast blocked on another PE's full FIFO (load
-  imbalance), waiting for input data (memory), or the broadcast rate.
+  fillers included); it is ``starved`` while its FIFO is empty. The wait is split by what the
+  broadcast did meanwhile: its rate slot (the broadcast rate), waiting for input data
+  (memory), blocked on another PE's full FIFO (load imbalance).
 * **Passes and write-back**: at the end of a pass the PEs copy their accumulated rows to the
   activation SRAM (``drain_cycles``) and a write DMA stores them in DRAM in the background.
 
 Events: one timeout per (PE, column) with work, one per broadcast, a wake-up per starvation;
-AlexNet fc6 at 9 % / 34 % on 64 PEs is ~210k events.
+AlexNet fc6 at 9 % / 34 % on 64 PEs is ~210k events. Without a trace, a pass is computed
+column block by column block instead (:mod:`hwsim.sim.broadcast_fast`: the same cycles and
+tallies, tested against these processes), which takes BERT-base's 72 fc layers on EIE from
+over 10 minutes to seconds.
 
 Worked example (2 PEs, D = 1, columns with work [[3, 1], [1, 2]]): column 0 at cycle 0, PE 0
 busy until 3, PE 1 until 1; column 1 waits for PE 0, goes out at 3; PE 0 ends at 4, PE 1 at 5.
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from hwsim.sim.broadcast_fast import fast_pass
 from hwsim.sim.work import BroadcastWork
 
 
@@ -52,6 +56,9 @@ class BroadcastPlan:
     drain_cycles: tuple[int, ...]
     input_base: int = 0
     output_base: int = 0
+    pe_events: bool = False
+    """Run every PE as a simpy process even without a trace (the reference the column-block
+    engine, :mod:`hwsim.sim.broadcast_fast`, is tested against)."""
 
 
 class PeTallies:
@@ -79,10 +86,11 @@ class _Pass:
         self.parts = parts
         self.sent = 0
         self.completions = [0] * columns
+        self.reached = [0] * columns   # R(i): the broadcast reached column i
+        self.arrived = [0] * columns   # A(i): ... and had its input
         self.sleepers: list[tuple[int, simpy.Event]] = []
         self.blocked_on = -1
         self.unblock: simpy.Event | None = None
-        self.bcast_state = "starved"  # until the broadcast has checked its first input
 
 
 def _pe(env, p: int, work: list, cols: np.ndarray, st: _Pass, tally: PeTallies, trace):
@@ -94,19 +102,12 @@ def _pe(env, p: int, work: list, cols: np.ndarray, st: _Pass, tally: PeTallies, 
     busy = 0
     for i, cycles in enumerate(work):
         if st.sent <= i:
-            cause = st.bcast_state
             ev = env.event()
             st.sleepers.append((p, ev))
             start = env.now
             trace.log(start, name, "starved")
             yield ev
-            waited = env.now - start
-            if cause == "blocked":
-                tally.imbalance[p] += waited
-            elif cause == "starved":
-                tally.input[p] += waited
-            else:
-                tally.rate[p] += waited
+            _split_wait(tally, p, start, env.now, st.reached[i], st.arrived[i])
         if cycles:
             if logging:
                 trace.log(env.now, name, "busy", f"col {cols[i]}")
@@ -122,25 +123,34 @@ def _pe(env, p: int, work: list, cols: np.ndarray, st: _Pass, tally: PeTallies, 
     return env.now
 
 
+def _split_wait(tally: PeTallies, p: int, start: int, sent: int, reached: int,
+                arrived: int) -> None:
+    """PE ``p``'s wait ``[start, sent)`` by what the broadcast did meanwhile: its rate slot
+    (before ``reached``), waiting for input (to ``arrived``), blocked on a full FIFO (after):
+    independent of the order simpy runs same-cycle events in."""
+    tally.rate[p] += max(0, min(sent, reached) - start)
+    tally.input[p] += max(0, min(sent, arrived) - max(start, reached))
+    tally.imbalance[p] += max(0, sent - max(start, arrived))
+
+
 def _broadcaster(env, st: _Pass, cols: np.ndarray, depth, per_cycle: int, ready, tally,
                  trace):
     for i, col in enumerate(cols):
+        st.reached[i] = env.now
         gate = ready(int(col))
         if gate is not None and not gate.triggered:
-            st.bcast_state = "starved"
             trace.log(env.now, "bcast", "starved")
             start = env.now
             yield gate
             tally.bcast_input_wait += env.now - start
+        st.arrived[i] = env.now
         if depth is not None and i >= depth and st.completions[i - depth] < st.parts:
             st.blocked_on = i - depth
             st.unblock = env.event()
-            st.bcast_state = "blocked"
             trace.log(env.now, "bcast", "blocked")
             start = env.now
             yield st.unblock
             tally.bcast_blocked += env.now - start
-        st.bcast_state = "busy"
         trace.log(env.now, "bcast", "busy", f"col {col}")
         st.sent = i + 1
         tally.broadcasts += 1
@@ -200,6 +210,7 @@ def _writer(env, dram, plan: BroadcastPlan, blocks: simpy.Store, trace):
 
 
 def _array(env, plan: BroadcastPlan, loaded: list, started: list, blocks, tally, trace):
+    memo: dict = {}  # passes already computed in this run (hwsim.sim.broadcast_fast)
     for n, work in enumerate(plan.works):
         nbytes_col = plan.input_bytes_per_col
         gates = loaded[n]
@@ -212,8 +223,11 @@ def _array(env, plan: BroadcastPlan, loaded: list, started: list, blocks, tally,
         for k, pw in enumerate(work.passes):
             if k == 0 and n < len(started):
                 started[n].succeed()
-            rows = [list(map(int, r)) for r in pw.entries]
-            yield from _run_pass(env, rows, work.active, plan, ready, tally, trace)
+            if trace.enabled or plan.pe_events:
+                rows = [list(map(int, r)) for r in pw.entries]
+                yield from _run_pass(env, rows, work.active, plan, ready, tally, trace)
+            else:
+                yield from fast_pass(env, pw.entries, work.active, plan, ready, tally, memo)
             if plan.drain_cycles[k]:
                 trace.log(env.now, "array", "busy", f"drain img {n} pass {k}")
                 yield env.timeout(plan.drain_cycles[k])

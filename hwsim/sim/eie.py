@@ -113,12 +113,15 @@ def make_works(layer: LayerWorkload, arch: Accelerator, seed: int
     groups = [pass_matrices(mask[g * k_g:(g + 1) * k_g], parts, index_bits, per_pass, skip_w)
               for g in range(layer.groups)]
     lb = layer.loop_bounds
-    works = []
+    nnz = [int(mask[g * k_g:(g + 1) * k_g].sum()) for g in range(layer.groups)]
+    works, seen = [], {}
     for _ in range(lb["N"] * lb["P"] * lb["Q"]):
         for g, passes in enumerate(groups):
             active = active_columns(cols, layer.input_density, rng, skip_a)
-            nnz = int(mask[g * k_g:(g + 1) * k_g].sum())
-            works.append(broadcast_work(passes, active, words_per, nnz, synthesised))
+            key = (g, active.tobytes())  # the same columns: the same work, built once
+            if key not in seen:
+                seen[key] = broadcast_work(passes, active, words_per, nnz[g], synthesised)
+            works.append(seen[key])
     return tuple(works), synthesised
 
 

@@ -1,5 +1,6 @@
 """The column broadcast's processes: exact event logs of tiny scenarios and an oracle check."""
 import numpy as np
+import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,3 +106,67 @@ def test_depth_limits_agree_with_the_closed_forms():
     e = rng.integers(1, 9, size=(8, 40))
     assert run(e, 1, trace=False)[0] == int(e.max(axis=0).sum())
     assert run(e, None, trace=False)[0] == oracle(e, None) >= int(e.sum(axis=1).max())
+
+
+def _tallies(e, depth, per, pe_events, images=2):
+    """Every tally of a run of ``images`` identical passes, by one engine."""
+    e = np.array(e, dtype=np.int64)
+    work = BroadcastWork(e.shape[0], e.shape[1], np.arange(e.shape[1]),
+                         (PassWork((0, e.shape[0]), e, e, np.zeros(e.shape[0], int)),),
+                         int(e.sum()), False, e.sum(axis=1))
+    plan = BroadcastPlan((work,) * images, depth, per, 2.0, False, 2.0, False, 2048, (0,),
+                         pe_events=pe_events)
+    env = simpy.Environment()
+    t = run_broadcast(env, None, plan, TraceRecorder(False))
+    env.run()
+    return (env.now, t.busy.tolist(), t.tail.tolist(), t.imbalance.tolist(), t.input.tolist(),
+            t.rate.tolist(), t.bcast_blocked, t.bcast_input_wait, t.pass_cycles, t.broadcasts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 5), st.integers(0, 14), st.sampled_from([1, 2, 3, 8, None]),
+       st.sampled_from([1, 2, 3]), st.data())
+def test_column_block_engine_equals_the_per_pe_processes(parts, cols, depth, per, data):
+    """hwsim.sim.broadcast_fast gives the same cycles and every tally (waits split by
+    cause included) as one simpy process per PE, for any work, depth and bus rate."""
+    e = data.draw(st.lists(st.lists(st.integers(0, 5), min_size=cols, max_size=cols),
+                           min_size=parts, max_size=parts))
+    assert _tallies(e, depth, per, False) == _tallies(e, depth, per, True)
+
+
+def test_a_wait_is_split_by_what_the_broadcast_did_meanwhile():
+    """2 PEs, D = 1, 2 broadcasts per cycle, work [[0, 0, 4], [0, 3, 0]]: columns 0 and 1 go
+    out at 0 (no rate slot between them), the bus then spends cycle 0-1 on its slot; column
+    2 waits for column 1 (PE 1 until 3). PE 0 waits 0-3: 1 cycle rate slot, 2 cycles blocked
+    (imbalance); same split in both engines."""
+    fast = _tallies([[0, 0, 4], [0, 3, 0]], 1, 2, False, images=1)
+    assert fast == _tallies([[0, 0, 4], [0, 3, 0]], 1, 2, True, images=1)
+    now, busy, tail, imbalance, inputs, rate = fast[:6]
+    assert now == 7 and rate == [1, 0] and imbalance == [2, 0] and inputs == [0, 0]
+
+
+@pytest.mark.parametrize("depth", [None, 1])
+def test_engines_agree_on_a_whole_layer_with_dram_inputs(eie, monkeypatch, depth):
+    """AlexNet fc8 (han2015) on EIE, inputs loaded from DRAM chunk by chunk: the column-block
+    engine and the per-PE processes give the same latency, energy and stall table."""
+    from dataclasses import replace
+
+    import hwsim.sim.layer as sim_layer
+    from hwsim.sim import SimOptions, simulate
+    from hwsim.workload import resolve_network
+
+    layer = resolve_network("alexnet", profile="han2015").layer("fc8")
+    options = SimOptions(fifo_depth=depth)
+    fast = simulate(layer, eie, options)
+    setup = sim_layer.setup_broadcast
+
+    def per_pe(*args, **kwargs):
+        found, works = setup(*args, **kwargs)
+        return replace(found, plan=replace(found.plan, pe_events=True)), works
+
+    monkeypatch.setattr(sim_layer, "setup_broadcast", per_pe)
+    events = simulate(layer, eie, options)
+    assert events.stats.events > 10 * fast.stats.events
+    assert fast.cost.latency_cycles == events.cost.latency_cycles
+    assert fast.cost.energy_pj == events.cost.energy_pj
+    assert fast.stats.stall_cycles == events.stats.stall_cycles

@@ -65,13 +65,14 @@ def test_busiest_pe_must_fit_its_weight_sram(eie):
 
 def test_alexnet_fc6_on_eie_simulates_in_under_10_s(eie):
     """The issue's speed target: 9216 x 4096 at 9 % weights, 34 % inputs, 64 PEs (~230k
-    events), mask synthesis included."""
+    events in the per-PE event engine; the column-block engine computes the same cycles
+    with a few dozen), mask synthesis included."""
     import time
     layer = resolve_network("alexnet", profile="han2015").layer("fc6")
     start = time.perf_counter()
     result = simulate(layer, eie)
     assert time.perf_counter() - start < 10.0
-    assert result.stats.events > 100_000
+    assert result.stats.broadcasts > 3_000  # 34 % of 9,216 columns, every pass
 
 
 def test_network_runs_keep_unsupported_layers_as_rows(eie):
