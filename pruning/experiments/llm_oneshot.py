@@ -17,7 +17,8 @@ priced with :func:`hwsim.cost.compare_network` on ``--arch`` (what ``hwsim estim
 
     python -m pruning.experiments.llm_oneshot --seeds 0 1 2
 
-Writes runs/llm_oneshot/ (seed<k>/dense.pt, results.json, workloads/) and prints markdown tables.
+Writes runs/llm_oneshot/ (seed<k>/dense.pt, reused by later runs unless ``--retrain``;
+results.json, or results_all.json with ``--layers all``; workloads/) and prints markdown tables.
 """
 from __future__ import annotations
 
@@ -57,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                 if unstructured_only and target.is_n_m:
                     continue
                 pruned, row = _prune(model, method, per_row, target, calibration, data, args)
-                rows.append({"seed": seed, "variant": label, **row})
                 models[(label, target.label)] = pruned
+                if label == "Wanda":
+                    row["mask_agreement"] = _agreement(models[("magnitude", target.label)],
+                                                       pruned, args.layers)
+                rows.append({"seed": seed, "variant": label, **row})
                 print(f"seed {seed} {label:>20} {target.label:>5}: {row['accuracy_pct']:.1f} % "
                       f"(dense {dense_acc:.1f} %), sparsity {row['sparsity']:.3f}, "
                       f"N:M violations {row['n_m_violations']}", flush=True)
@@ -68,9 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"data": data.describe(), "settings": vars(args) | {"targets": args.targets},
                "rows": rows, "table": _table(rows), "outlier_ratios": outliers,
                "hardware": hardware, "wall_seconds": seconds}
-    write_json(summary, out / "results.json")
+    write_json(summary, out / ("results.json" if args.layers == "blocks" else
+                               f"results_{args.layers}.json"))
     print(_markdown(summary["table"], [t.label for t in targets]))
     print(_outlier_markdown(outliers))
+    print(_agreement_line(rows))
     print(_hardware_markdown(hardware, args.arch))
     print(f"wall time {seconds:.0f} s")
     return 0
@@ -142,6 +148,18 @@ def _prune(model, method, per_row, target, calibration, data, args):
                     "sparsity": result.sparsity, "n_m_violations": result.n_m_violations,
                     "calibration_tokens": result.calibration_tokens,
                     "prune_seconds": result.seconds}
+
+
+def _agreement(a, b, layers: str) -> float:
+    """Fraction of the pruned layers' weights on which the masks of ``a`` and ``b`` agree."""
+    from pruning.methods import current_mask
+
+    same = total = 0
+    for name in (n for stage in _stages(a, layers) for n in stage):
+        mask_a = current_mask(a.get_submodule(name))
+        same += int((mask_a == current_mask(b.get_submodule(name))).sum())
+        total += mask_a.numel()
+    return same / total
 
 
 def _outlier_ratios(model, calibration, layers: str) -> dict[str, float]:
@@ -218,6 +236,16 @@ def _outlier_markdown(outliers: dict) -> str:
     lines = ["| layer | max / median of ||X_j|| (mean) | (largest) |", "|---|---|---|"]
     lines += [f"| {k} | {statistics.fmean(v):.1f} | {max(v):.1f} |" for k, v in kinds.items()]
     return "\n".join(lines)
+
+
+def _agreement_line(rows: list[dict]) -> str:
+    """Mean fraction of weights where Wanda's mask equals magnitude's, per target."""
+    by_target: dict[str, list[float]] = {}
+    for row in rows:
+        if "mask_agreement" in row:
+            by_target.setdefault(row["target"], []).append(row["mask_agreement"])
+    return "Wanda's mask = magnitude's on " + ", ".join(
+        f"{100 * statistics.fmean(v):.1f} % ({t})" for t, v in by_target.items()) + " of weights"
 
 
 def _hardware_markdown(rows: list[dict], arch: str) -> str:
