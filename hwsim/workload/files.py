@@ -356,7 +356,8 @@ def _mask(spec, path: str, source: str | None, sidecar: OpenSidecar | None | boo
     given = [key for key in ("packbits_base64", "sidecar_key") if getattr(spec, key)]
     if len(given) != 1:
         return None, [Problem(path, "must have exactly one of packbits_base64 (inline) and "
-                              "sidecar_key (an array of mask_sidecar)", given, source)]
+                              "sidecar_key (an array of mask_sidecar)",
+                              " and ".join(given) or "neither", source)]
     if spec.packbits_base64 is not None:
         return decode_mask(spec.shape, spec.packbits_base64, path, source)
     if sidecar is False:                  # the file's mask_sidecar is already reported

@@ -50,7 +50,7 @@ MAX_LAYER_WEIGHTS = 2**34       # 1.7e10 weights in one layer (a mask of 2 GiB p
 MAX_MACS = 2**62                # MACs (or elements) of a layer over the batch: int64-safe
 
 Size = Annotated[int, Field(ge=1, strict=True)]
-Count = Annotated[int, Field(ge=0, strict=True)]
+Count = Annotated[int, Field(ge=0, le=MAX_MACS, strict=True)]    # fits an int64 array
 Density = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 Pair = Annotated[tuple[Size, Size], BeforeValidator(_as_pair)]
 Padding = Annotated[tuple[Count, Count], BeforeValidator(_as_pair)]

@@ -182,3 +182,29 @@ def test_mask_of_the_wrong_shape_for_the_layer(tmp_path):
     mask = ", weight_mask: {shape: [2, 3], packbits_base64: 'DQ=='}"
     assert _message(tmp_path, "w.yaml", _yaml(mask)) == \
         "layers.fc.weight_mask must have shape (4, 4). Got (2, 3) instead."
+
+
+def test_counts_beyond_int64(tmp_path):
+    """row_nnz and effective_macs go into int64 arrays: 10^30 is refused, not overflowed."""
+    assert _message(tmp_path, "r.yaml", _yaml(f", row_nnz: [{10**30}, 1, 1, 1]")) == \
+        f"layers.fc.row_nnz[0] must be <= 4611686018427387904. Got {10**30} instead."
+    assert _message(tmp_path, "e.yaml", _yaml(f", effective_macs: {10**30}")) == \
+        f"layers.fc.effective_macs must be <= 4611686018427387904. Got {10**30} instead."
+
+
+def test_mask_without_bits(tmp_path):
+    assert _message(tmp_path, "w.yaml", _yaml(", weight_mask: {shape: [4, 4]}")) == (
+        "layers.fc.weight_mask must have exactly one of packbits_base64 (inline) and "
+        "sidecar_key (an array of mask_sidecar). Got 'neither' instead.")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "<root> must be a mapping with keys name, base, profile, sparsity_source, batch, "
+         "mask_sidecar, layers. Got 'NoneType' instead."),
+    ("name: n\nlayers: abc\n", "layers must be a list. Got 'abc' instead."),
+    ("name: n\nlayers: [abc]\n", "layers[0] must be a mapping. Got 'abc' instead."),
+    ("name: n\nlayers:\n  - {name: fc, in_channels: 4, out_channels: 4}\n",
+     "layers.fc.kind must be given. Got nothing instead."),
+])
+def test_missing_or_misshapen_sections(tmp_path, text, expected):
+    assert _message(tmp_path, "w.yaml", text) == expected
