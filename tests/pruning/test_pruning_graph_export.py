@@ -139,3 +139,41 @@ def test_coverage_report_arithmetic():
                               ("einsum", "not modelled", 0, 10, False)])
     assert report.mac_fraction == 1.0 and report.byte_fraction == pytest.approx(0.8)
     assert "80.00% of bytes" in report.table()
+
+
+def test_an_activation_that_alone_reads_a_layer_names_it_as_producer():
+    """conv -> BN -> ReLU: the ReLU is recorded as ``0.relu`` with producer ``0`` (through the
+    folded BN); a ReLU after a residual add, or one of two readers of a linear's output, has
+    no producer (no accelerator could apply it in a layer's output path)."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+            self.bn = nn.BatchNorm2d(4)
+            self.fc = nn.Linear(4 * 4 * 4, 8)
+
+        def forward(self, x):
+            y = torch.relu(self.bn(self.conv(x)))
+            y = torch.relu(y + x[:, :1])                 # after an add: not fusable
+            z = self.fc(y.flatten(1))
+            return torch.relu(z) + z                     # the linear has two readers
+
+    result = export_graph(Net().eval(), torch.randn(2, 3, 4, 4), "net")
+    acts = [l for l in result.network.layers if l.vector_op is VectorOp.ACTIVATION]
+    assert [(l.name, l.producer, str(l.activation) if l.activation else None)
+            for l in acts] == [("conv.relu", "conv", "relu"), ("relu_1", None, None),
+                               ("relu_2", None, None)]
+
+
+def test_export_pruned_is_the_graph_export_with_the_n_m_check():
+    """What hwsim prune / hwsim run write: LeNet-300 as 3 linear layers and 2 ReLUs linked to
+    fc1 and fc2, traced with torch.export, coverage 100 %, provenance kept."""
+    from pruning.export import export_pruned
+    from pruning.models import LeNet300
+    torch.manual_seed(0)
+    result = export_pruned(LeNet300().eval(), torch.rand(4, 1, 28, 28), "l300",
+                           source="test images")
+    assert result.traced_with == "torch.export" and result.fallback_reason == ""
+    assert [(l.name, l.producer) for l in result.network.layers] == [
+        ("fc1", None), ("fc1.relu", "fc1"), ("fc2", None), ("fc2.relu", "fc2"), ("fc3", None)]
+    assert result.coverage.mac_fraction == 1.0 and result.network.profile == "test images"

@@ -51,7 +51,9 @@ def test_run_schedule_writes_summary_workload_and_checkpoint(tmp_path, small_dat
     assert summary["final"]["test_accuracy_pct"] == last["test_accuracy_pct"]
     network = load_network(tmp_path / "workload.yaml")
     model, _ = load_checkpoint(tmp_path / "pruned.pt")
-    for layer in network.layers:
+    assert summary["export"]["traced_with"] == "torch.export"      # the graph export
+    assert summary["export"]["coverage"]["mac_fraction"] == 1.0
+    for layer in (l for l in network.layers if l.kind.has_weights):   # + two linked ReLUs
         mask = current_mask(getattr(model, layer.name)).numpy()
         assert np.array_equal(layer.weight_mask, mask)
         assert layer.weight_nnz == last["kept_weights"][layer.name]
@@ -203,7 +205,7 @@ def test_model_file_is_pruned_exported_and_reloaded(tmp_path, small_data):
     result = run_schedule(str(path), parse_schedule(data), small_data, tmp_path / "o",
                           progress=False)
     assert result.summary["model"] == "mlp"
-    assert [layer.name for layer in result.network.layers] == ["hidden", "out"]
+    assert [layer.name for layer in result.network.layers] == ["hidden", "hidden.relu", "out"]
     assert result.network.layers[0].output_density < 1.0       # measured after torch.relu
     model, info = load_checkpoint(result.checkpoint_path)
     assert type(model).__name__ == "Net" and info["schedule"] == "tiny"
