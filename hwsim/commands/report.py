@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
     formats = figure_formats(args.figure_format)
     if args.dpi < 1:
         raise ConfigError([Problem("--dpi", "must be >= 1", args.dpi)])
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError([Problem("--out", "must be a folder (or a path to create one)",
+                                   args.out)])
     files = [(path, *load_result_file(path)) for path in args.results]
     # imported here: matplotlib (via hwsim.report.build) costs ~0.6 s at every CLI start
     from hwsim.report import write_report
