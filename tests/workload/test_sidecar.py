@@ -250,3 +250,14 @@ def test_n_m_check_on_packed_bits_equals_the_unpacked_check():
                 mask = rng.random(shape) < 0.6
                 assert check_n_m(GeneratedMask(shape, lambda mask=mask: mask), n, m) \
                     == check_n_m(mask, n, m)
+
+
+def test_sidecar_layers_pickle_for_process_sweeps(tmp_path):
+    """A process-pool worker gets the layer with its lazy mask (shape, file, key, offset), not
+    the bits; it reads them itself."""
+    import pickle
+    back = load_network(save_network(_network(), tmp_path / "net.yaml"))
+    copy = pickle.loads(pickle.dumps(back.layers[0]))
+    assert isinstance(copy.weight_mask, SidecarMask)
+    assert len(pickle.dumps(back.layers[0])) < 2_000
+    assert np.array_equal(np.asarray(copy.weight_mask), np.asarray(back.layers[0].weight_mask))
