@@ -9,9 +9,10 @@ per head), gate/up (4096 -> 11008) and down (11008 -> 4096); then the LM head (4
 
 Masks, Wanda-like (Sun et al. 2023, "A Simple and Effective Pruning Approach for Large Language
 Models", arXiv:2306.11695): for each of the 224 linear layers of the blocks, random weights W
-(|W| as uniform 16-bit magnitudes: the sign never enters the score; ``--weights normal`` draws
-N(0, 1), ~4x slower to draw) and random calibration activations X (``--calib-tokens`` tokens, each input feature
-scaled by a log-normal factor, as LLM activations carry outlier features), the score
+(|W| as uniform 16-bit magnitudes: the sign never enters the score; ``--weights normal``
+draws N(0, 1), ~4x slower to draw) and random calibration activations X (``--calib-tokens``
+tokens, each input feature scaled by a log-normal factor, as LLM activations carry outlier
+features), the score
 |W_ij| x ||X_j||_2, and the kept weights:
 
 * ``unstructured``: the ``cols / 2`` highest scores of every output row (50 %, exact);
