@@ -60,7 +60,6 @@ def test_round_trip_puts_large_masks_in_the_sidecar(tmp_path, suffix):
 def test_threshold_one_below_stays_inline(tmp_path):
     """1023 x 1025 = 1,048,575 = SIDECAR_MIN_WEIGHTS - 1 weights: inline base64, no sidecar."""
     assert 1023 * 1025 == SIDECAR_MIN_WEIGHTS - 1
-    net = _network(1023, 1024)
     net = Network("n", (LayerWorkload("l", "linear", 1025, 1023,
                                       weight_mask=np.ones((1023, 1025), dtype=bool)),))
     path = save_network(net, tmp_path / "n.yaml")
