@@ -22,12 +22,23 @@ Worked example (``width=24``): headers ``("layer", "energy", "latency", "DRAM")`
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from typing import Sequence
 
 DEFAULT_WIDTH = 100
 MIN_WIDTH = 40
 GAP = "  "
+
+
+# the space between a number and its unit ("39.9 µs", "3.11 KiB") is never a line break
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:[pnµmkKMGT]i?)?(?:J|s|W|B)\b)")
+
+
+def _wrap(text: str, width: int, **kwargs) -> list[str]:
+    kept = _UNIT_SPACE.sub("\u00a0", text)
+    return [line.replace("\u00a0", " ") for line in textwrap.wrap(
+        kept, width=width, break_long_words=True, break_on_hyphens=False, **kwargs)]
 
 
 def terminal_width(default: int = DEFAULT_WIDTH) -> int:
@@ -48,9 +59,7 @@ def wrap_text(text: str, width: int | None = None, indent: str = "",
     Long words (paths) are broken rather than overflowing."""
     width = width or terminal_width()
     rest = indent + "  " if subsequent is None else subsequent
-    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=rest,
-                          break_long_words=True, break_on_hyphens=False)
-    return lines
+    return _wrap(text, width, initial_indent=indent, subsequent_indent=rest)
 
 
 def wrap_lines(lines: Sequence[str], width: int | None = None) -> list[str]:
@@ -92,8 +101,7 @@ def _cell_lines(text: str, width: int) -> list[str]:
     """A cell's lines: split at its own newlines, each wrapped to ``width``."""
     out: list[str] = []
     for part in text.split("\n"):
-        out += [part] if len(part) <= width else textwrap.wrap(
-            part, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+        out += [part] if len(part) <= width else _wrap(part, width) or [""]
     return out
 
 
