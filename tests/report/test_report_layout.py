@@ -47,3 +47,19 @@ def test_wrap_and_markdown():
     assert wrap_text("one two three four", 9) == ["one two", "  three", "  four"]
     assert markdown_table(("a", "b"), [("x | y", "1")], caption="units").splitlines() == \
         ["*units*", "", "| a | b |", "|:--|--:|", "| x \\| y | 1 |"]
+
+
+def test_progress_only_on_a_terminal():
+    from hwsim.report.progress import progress_enabled
+
+    class Stream:
+        def __init__(self, tty):
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    assert progress_enabled(False, Stream(True)) is True
+    assert progress_enabled(False, Stream(False)) is False
+    assert progress_enabled(True, Stream(True)) is False
+    assert progress_enabled(False, object()) is False
