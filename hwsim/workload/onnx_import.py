@@ -23,8 +23,10 @@ Example::
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,9 @@ VECTOR_OPS = {
     **{op: (VectorOp.COPY, 1.0) for op in ("Transpose", "Concat", "Pad", "Tile", "Expand",
                                            "GatherElements", "ScatterND")},
 }
+ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leaky_relu", "Clip": "clamp", "Sigmoid": "sigmoid",
+               "Tanh": "tanh", "HardSigmoid": "hardsigmoid", "HardSwish": "hardswish",
+               "Elu": "elu", "Softplus": "softplus", "Gelu": "gelu", "Mish": "mish"}
 FREE_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Identity", "Dropout",
             "Constant", "ConstantOfShape", "Slice", "Split", "Range", "Size"}
 
@@ -93,6 +98,9 @@ def import_onnx(path: str | os.PathLike, name: str | None = None) -> OnnxImport:
     batch = _batch(graph, weights, shapes)
     static = set(weights)
     layers, unsupported, roles = [], [], {}
+    producers: dict[str, str] = {}   # output tensor of a weighted / act x act node -> record
+    readers = Counter(i for n in graph.node for i in n.input)
+    readers.update(o.name for o in graph.output)
     for index, node in enumerate(graph.node):
         label = _label(node, index)
         if node.op_type == "Constant" or (node.input and all(i in static or not i
@@ -103,6 +111,9 @@ def import_onnx(path: str | os.PathLike, name: str | None = None) -> OnnxImport:
             role, made, reason = _node(node, label, weights, shapes, batch)
             if reason:
                 unsupported.append((label, node.op_type, reason))
+        if role in ("weighted", "act_matmul") and made:
+            producers[node.output[0]] = made[-1].name
+        made = [_linked(layer, node, producers, readers) for layer in made]
         roles[role] = roles.get(role, 0) + 1
         layers += made
     return OnnxImport(Network(name or Path(path).stem, tuple(_unique(layers)),
@@ -185,6 +196,20 @@ def _unique(layers: list[LayerWorkload]) -> list[LayerWorkload]:
 def _attrs(node) -> dict:
     from onnx import helper
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _linked(layer: LayerWorkload, node, producers: dict, readers: Counter) -> LayerWorkload:
+    """An activation whose input is a weighted / act x act node's output read by nothing else:
+    named ``<producer>.<function>`` with ``activation`` and ``producer`` set, as the torch
+    graph export records it (applied in the producer's output path where the accelerator
+    can, :mod:`hwsim.cost.fusion`)."""
+    function = ACTIVATIONS.get(node.op_type)
+    source = node.input[0] if node.input else ""
+    if function is None or source not in producers or readers[source] != 1:
+        return layer
+    producer = producers[source]
+    return dataclasses.replace(layer, name=f"{producer}.{function}", activation=function,
+                               producer=producer)
 
 
 def _node(node, label, weights, shapes, batch):

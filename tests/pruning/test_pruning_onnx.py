@@ -65,6 +65,8 @@ def test_onnx_matches_the_torch_export_layer_by_layer(exported):
         if a.weight_mask is not None:
             assert np.array_equal(a.weight_mask, b.weight_mask), a.name
     assert [l.name for l in onnx_layers][:2] == ["conv", "fc"]
+    links = lambda net: {(l.name, l.producer) for l in net.layers if l.producer}  # noqa: E731
+    assert ("conv.relu", "conv") in links(graph.network) & links(imported.network)
 
 
 def test_cli_estimate_and_import_take_the_onnx_file(exported, tmp_path, capsys):
