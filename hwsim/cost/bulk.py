@@ -22,91 +22,30 @@ then energy and latency arrays of 40 x 3 x 1 x 1,575 and one argmin per variant.
 
 Not covered here (the caller uses :func:`hwsim.cost.estimate_network` for them): GPUs, row
 stationary, the column broadcast, fallback accelerators, vector layers and act x act
-matmuls, pinned mappings.
+matmuls, pinned mappings. What counts as structure: :mod:`hwsim.cost.structure`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
-from hwsim.arch.model import Accelerator, ComputeArray, MemoryLevel
+from hwsim.arch.model import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost.cache import CostCache
 from hwsim.cost.compute import MacCounts, mac_counts
 from hwsim.cost.cycles import ComputeTime, compute_time
 from hwsim.cost.dataflow import inner_orders, spatial_unrolling
-from hwsim.cost.layer import _resident_value_bytes, unsupported_reason
+from hwsim.cost.layer import _resident_value_bytes
 from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
 from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes,
                                flows_depend_on_keep, full_nest, level_needs, whole_bursts)
+from hwsim.cost.structure import layer_covered, numeric_size, structure_key
 from hwsim.cost.traffic import build_chains
-from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand
+from hwsim.types import MemoryKind, Objective
 from hwsim.workload.layer import LayerWorkload
-
-BULK_KINDS = (LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.MATMUL)
-
-
-def numeric_size(level) -> bool:
-    """A level whose size is a per-variant number: one instance and no format metadata
-    (per-PE register sizes choose the inner loop orders, so they are structure)."""
-    return level.instances == 1 and not level.metadata_for
-
-
-_LEVEL_NUMBERS = ("size_bytes", "width_bits", "read_energy_pj", "write_energy_pj",
-                  "bandwidth_bytes_per_cycle", "leakage_power_mw", "burst_bytes",
-                  "row_buffer_bytes", "row_activation_energy_pj", "source")
-_LEVEL_REST = tuple(f.name for f in fields(MemoryLevel) if f.name not in _LEVEL_NUMBERS)
-_COMPUTE_NUMBERS = ("clock_hz", "mac_energy_pj", "gated_mac_energy_fraction", "source")
-_COMPUTE_REST = tuple(f.name for f in fields(ComputeArray) if f.name not in _COMPUTE_NUMBERS)
-_ARCH_SKIPPED = ("name", "memories", "compute", "energy_table", "source_file",
-                 "residency_source", "meta")
-_ARCH_REST = tuple(f.name for f in fields(Accelerator) if f.name not in _ARCH_SKIPPED)
-
-
-def structure_signature(arch: Accelerator) -> tuple:
-    """A hashable summary of everything in ``arch`` but its per-variant numbers (fields are
-    listed from the dataclasses, so a field added later counts as structure)."""
-    levels = tuple(tuple(getattr(l, f) for f in _LEVEL_REST)
-                   + (0 if numeric_size(l) else l.size_bytes, bool(l.burst_bytes),
-                      bool(l.row_buffer_bytes and l.row_activation_energy_pj))
-                   for l in arch.memories)
-    return (levels, tuple(getattr(arch.compute, f) for f in _COMPUTE_REST),
-            tuple(getattr(arch, f) for f in _ARCH_REST))
-
-
-def structure_key(arch: Accelerator, cache: CostCache | None = None
-                  ) -> tuple[tuple, Accelerator] | None:
-    """(:func:`structure_signature`, ``arch`` with its per-variant numbers zeroed: the
-    module docstring), or None when the bulk path does not cover ``arch``; the zeroed
-    accelerator is kept in ``cache`` by its signature."""
-    if arch.gpu is not None or arch.fallback is not None or arch.row_stationary is not None \
-            or arch.dataflow is Dataflow.COLUMN_BROADCAST:
-        return None
-    signature = structure_signature(arch)
-    if cache is None:
-        return signature, _zeroed(arch)
-    return signature, cache.get("structure", signature, lambda: _zeroed(arch))
-
-
-def _zeroed(arch: Accelerator) -> Accelerator:
-    levels = tuple(replace(
-        l, size_bytes=0 if numeric_size(l) else l.size_bytes, width_bits=0,
-        read_energy_pj=0.0, write_energy_pj=0.0, bandwidth_bytes_per_cycle=0.0,
-        leakage_power_mw=0.0, burst_bytes=int(bool(l.burst_bytes)),
-        row_buffer_bytes=int(bool(l.row_buffer_bytes and l.row_activation_energy_pj)),
-        row_activation_energy_pj=0.0, source="") for l in arch.memories)
-    compute = replace(arch.compute, clock_hz=0.0, mac_energy_pj=0.0,
-                      gated_mac_energy_fraction=0.0, source="")
-    return replace(arch, name="", memories=levels, compute=compute, energy_table=(),
-                   source_file=None, residency_source="", meta={})
-
-
-def layer_covered(layer: LayerWorkload, key: Accelerator) -> bool:
-    """True when the bulk path prices ``layer`` on the variants of ``key``."""
-    return layer.kind in BULK_KINDS and unsupported_reason(layer, key) is None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from hwsim.arch import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost.bulk import (Numbers, feasible, layer_covered, layer_template, level_energy,
-                             search_variants, structure_key)
+                             search_variants)
 from hwsim.cost.cache import CostCache, record_key
 from hwsim.cost.layer import weight_capacity_bytes
 from hwsim.cost.operands import layer_weight_storage
