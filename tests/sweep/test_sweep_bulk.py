@@ -90,8 +90,13 @@ def test_bulk_rows_equal_point_by_point_rows_over_200_points(sweep_file, tmp_pat
     assert len(alone) <= len(not_ok) + 10
 
 
-def test_bulk_rows_equal_on_the_benchmark_workload(sweep_file, tmp_path, monkeypatch):
-    """The benchmark's sweep (systolic_ws variants x AlexNet han2015), 60 points."""
+@pytest.mark.parametrize("plain_sum", [True, False])
+def test_bulk_rows_equal_on_the_benchmark_workload(sweep_file, tmp_path, monkeypatch,
+                                                   plain_sum):
+    """The benchmark's sweep (systolic_ws variants x AlexNet han2015), 60 points; also with
+    the per-variant ``sum`` that Pythons whose ``sum`` compensates rounding get."""
+    import hwsim.sweep.bulk as bulk
+    monkeypatch.setattr(bulk, "PLAIN_SUM", plain_sum and bulk.PLAIN_SUM)
     spec = {"workloads": [{"workload": "alexnet", "profile": "han2015"}],
             "random": {"samples": 60, "seed": 3, "parameters": {
                 "memories.filter_sram.size_bytes": {"low": "32 KiB", "high": "2 MiB",
