@@ -6,8 +6,11 @@ import json
 import pickle
 import threading
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
 from hwsim.arch import arch_from_dict
 from hwsim.cost import EstimateOptions, estimate_network
@@ -21,17 +24,17 @@ from hwsim.types import LayerKind
 from hwsim.workload import resolve_network
 from hwsim.workload.layer import LayerWorkload
 
-from conftest import TINY_ARCH
+ROOT = Path(__file__).parents[2]
 
 ARRAYS = [{"pe_count": 16, "array_rows": 4, "array_cols": 4},
           {"pe_count": 16, "array_rows": 2, "array_cols": 8},
           {"pe_count": 64, "array_rows": 8, "array_cols": 8}]
 
 
-def rich_arch() -> dict:
-    """TINY_ARCH with leakage on the GLB and priced DRAM row activations, so that every
-    per-variant number of the bulk path (leakage over latency, row buffers) is exercised."""
-    arch = copy.deepcopy(TINY_ARCH)
+def rich_arch(arch: dict) -> dict:
+    """The tiny sweep arch with leakage on the GLB and priced DRAM row activations, so that
+    every per-variant number of the bulk path (leakage over latency, row buffers) is
+    exercised."""
     arch["memories"]["glb"]["leakage_power_mw"] = 2.0
     arch["memories"]["dram"].update(row_buffer_bytes=2048, row_activation_energy_pj=900.0)
     return arch
@@ -71,14 +74,14 @@ def run_both(plan, tmp_path, monkeypatch):
     return old, new, alone
 
 
-def test_bulk_rows_equal_point_by_point_rows_over_200_points(sweep_file, tmp_path,
+def test_bulk_rows_equal_point_by_point_rows_over_200_points(sweep_file, tiny_arch, tmp_path,
                                                              monkeypatch):
     """200 points (100 variants x LeNet-5 han2015 and dense LeNet-300) varying GLB size,
     width and leakage, RF size, DRAM preset and row activation, array shape, clock, MAC
     energy, dataflow, zero skipping and the objective: the stored rows (results.jsonl, as
     JSON text) are identical, and the bulk path priced nearly all of them (the rest are
     variants that break an accelerator rule or have a layer no tiling fits)."""
-    plan = load_plan(sweep_file(SPEC, rich_arch()))
+    plan = load_plan(sweep_file(SPEC, rich_arch(tiny_arch)))
     assert len(plan.points) == 200
     old, new, alone = run_both(plan, tmp_path, monkeypatch)
     assert [json.dumps(r) for r in rows_of(tmp_path / "old")] == \
@@ -107,9 +110,7 @@ def test_bulk_rows_equal_on_the_benchmark_workload(sweep_file, tmp_path, monkeyp
                             {"pe_count": 1024, "array_rows": 32, "array_cols": 32}],
                 "memories.dram.preset": ["lpddr4", "ddr4", "hbm2"],
                 "compute.clock_hz": {"low": 2e8, "high": 1e9}}}}
-    base = __import__("yaml").safe_load(
-        (__import__("pathlib").Path(__file__).parents[2] / "arch_configs" /
-         "systolic_ws.yaml").read_text())
+    base = yaml.safe_load((ROOT / "arch_configs" / "systolic_ws.yaml").read_text())
     plan = load_plan(sweep_file(spec, base))
     old, new, alone = run_both(plan, tmp_path, monkeypatch)
     assert rows_of(tmp_path / "old") == rows_of(tmp_path / "new")
@@ -119,9 +120,7 @@ def test_bulk_rows_equal_on_the_benchmark_workload(sweep_file, tmp_path, monkeyp
 def test_a_mask_edited_in_place_is_not_served_stale():
     """The cache keys a layer by its mask's bytes: 2 kept weights of 16, then 10 after an
     in-place edit of the same array, with the same cache, as a cold computation says."""
-    arch = arch_from_dict(__import__("yaml").safe_load(
-        (__import__("pathlib").Path(__file__).parents[2] / "arch_configs" /
-         "eie.yaml").read_text()))
+    arch = arch_from_dict(yaml.safe_load((ROOT / "arch_configs" / "eie.yaml").read_text()))
     mask = np.zeros((4, 4), bool)
     mask[0, :2] = True
     layer = LayerWorkload("fc", LayerKind.LINEAR, 4, 4, weight_mask=mask)
@@ -149,9 +148,7 @@ def test_one_cache_shared_by_threads_gives_the_serial_results():
     """Four threads estimate AlexNet han2015 on six systolic variants through one cache (as
     a threaded Dask worker would); every result equals a cold, cache-free estimate."""
     net = resolve_network("alexnet", profile="han2015")
-    base = __import__("yaml").safe_load(
-        (__import__("pathlib").Path(__file__).parents[2] / "arch_configs" /
-         "systolic_ws.yaml").read_text())
+    base = yaml.safe_load((ROOT / "arch_configs" / "systolic_ws.yaml").read_text())
     archs = []
     for size in (64 * 1024, 256 * 1024, 1024 * 1024):
         for preset in ("ddr4", "hbm2"):
