@@ -218,6 +218,7 @@ def _compute(cfg: ComputeConfig, ctx: _Context) -> ComputeArray:
         weight_bits=cfg.weight_bits, activation_bits=cfg.activation_bits,
         accumulator_bits=cfg.accumulator_bits, mac_energy_pj=mac,
         gated_mac_energy_fraction=cfg.gated_mac_energy_fraction,
+        weight_double_buffer=cfg.weight_double_buffer,
         source=_join(cfg.source, f"MAC: {how}"))
 
 

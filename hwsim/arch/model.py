@@ -97,6 +97,7 @@ class ComputeArray:
     mac_energy_pj: float
     gated_mac_energy_fraction: float = 0.0
     source: str = ""
+    weight_double_buffer: bool = False  # ws: next fold's weights fill during this fold
 
     @property
     def peak_macs_per_cycle(self) -> int:

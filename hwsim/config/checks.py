@@ -46,12 +46,13 @@ class ConfigParts:
     energy_reference: Optional[str]
     base_dir: Optional[str] = None
     gpu: Optional[object] = None
+    dataflow: Optional[object] = None
 
     @classmethod
     def from_config(cls, cfg: ArchConfig, base_dir: Optional[str] = None) -> "ConfigParts":
         levels = tuple((name, level, level.kind) for name, level in cfg.memories.items())
         return cls(levels, cfg.compute, cfg.sparsity, cfg.residency, cfg.technology_nm,
-                   cfg.vdd_v, cfg.energy_reference, base_dir, cfg.gpu)
+                   cfg.vdd_v, cfg.energy_reference, base_dir, cfg.gpu, cfg.dataflow)
 
     @classmethod
     def from_raw(cls, data: dict, base_dir: Optional[str] = None,
@@ -70,7 +71,7 @@ class ConfigParts:
         part = {name: (_try(fields[name].annotation, data[name]) if name in data
                        else None if fields[name].is_required() else fields[name].get_default())
                 for name in ("compute", "sparsity", "residency", "technology_nm",
-                             "vdd_v", "energy_reference", "gpu")}
+                             "vdd_v", "energy_reference", "gpu", "dataflow")}
         return cls(levels, base_dir=base_dir, **part)
 
     def valid_levels(self) -> list[tuple[str, object]]:
@@ -220,7 +221,8 @@ def dram_fields(parts: ConfigParts) -> Iterator[Problem]:
 
 
 def compute_fields(parts: ConfigParts) -> Iterator[Problem]:
-    """pe_count = rows x cols; the accumulator is at least as wide as the operands."""
+    """pe_count = rows x cols; the accumulator is at least as wide as the operands; weight
+    double buffering only on a weight-stationary array."""
     compute = parts.compute
     if compute is None:
         return
@@ -233,6 +235,11 @@ def compute_fields(parts: ConfigParts) -> Iterator[Problem]:
     if compute.accumulator_bits < widest:
         yield Problem("compute.accumulator_bits", f"must be >= {widest} (the wider of "
                       "weight_bits and activation_bits)", compute.accumulator_bits)
+    if compute.weight_double_buffer and parts.dataflow is not None \
+            and str(parts.dataflow) != "weight_stationary":
+        yield Problem(path="compute.weight_double_buffer", requirement="must be false unless "
+                      f"dataflow is weight_stationary (dataflow is {parts.dataflow})",
+                      value=True)
 
 
 def sparse_formats(parts: ConfigParts) -> Iterator[Problem]:

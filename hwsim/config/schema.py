@@ -21,8 +21,8 @@ import re
 from dataclasses import replace
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      ValidationInfo, field_validator, model_validator)
 
 from hwsim.config.base import MAX_BYTES, MAX_COUNT, Count, NoBool, Section
 from hwsim.config.row_stationary import RowStationaryConfig
@@ -144,7 +144,10 @@ class ComputeConfig(_Section):
     precision: mult(max(weight_bits, activation_bits)) + add(accumulator_bits). ``runs``: the
     layer kinds it runs (default by dataflow, :mod:`hwsim.config.vector`);
     ``output_activations``: the activation functions its output path applies to a layer's
-    results before they are written (:mod:`hwsim.config.vector`)."""
+    results before they are written (:mod:`hwsim.config.vector`). ``weight_double_buffer``
+    (weight_stationary only): a second weight register per PE, so the next fold's weights
+    shift in while the current fold computes (TPU1, Jouppi et al. ISCA 2017 Sec. 2;
+    :mod:`hwsim.cost.systolic`)."""
 
     pe_count: PositiveInt
     array_rows: PositiveInt
@@ -159,6 +162,7 @@ class ComputeConfig(_Section):
     gated_mac_energy_fraction: Annotated[float, NoBool, Field(ge=0, le=1)] = 0.0
     runs: Optional[tuple[LayerKind, ...]] = None
     output_activations: tuple[Activation, ...] = ()
+    weight_double_buffer: StrictBool = False
     source: str = ""
 
     _check_runs = field_validator("runs")(check_mac_kinds)

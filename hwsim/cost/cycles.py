@@ -1,7 +1,9 @@
 """Compute cycles of a layer: array folds, fill and drain, skipping and load imbalance.
 
 * Systolic dataflows (ws / os / is): SCALE-Sim's fold-by-fold count
-  (:mod:`hwsim.cost.systolic`), on the N:M-compressed reduction when N:M applies.
+  (:mod:`hwsim.cost.systolic`), on the N:M-compressed reduction when N:M applies; with
+  ``compute.weight_double_buffer`` (ws) each fold's weight fill after the first overlaps the
+  previous fold's stream and drain.
 * Row stationary, multi-MAC PEs and other arrays: ``G x prod_d ceil(D_d / s_d)`` (spatial
   folds x temporal iterations, no fill/drain) with the spatial factors of
   :mod:`hwsim.cost.dataflow` (N:M: the reduction C is compressed to ``ceil(C n / m)``).
@@ -64,10 +66,12 @@ def _base_cycles(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> fl
         crs = lb["C"] * lb["R"] * lb["S"]
         if macs.structured:
             crs = compressed_reduction(crs, arch.sparsity.structured.n, arch.sparsity.structured.m)
-        gemm = GemmView(crs, lb["N"] * lb["P"] * lb["Q"], lb["K"], bounds.groups)
+        gemm = GemmView(crs=crs, npq=lb["N"] * lb["P"] * lb["Q"], k=lb["K"],
+                        groups=bounds.groups)
         rows, cols = (c.array_rows, c.array_cols) if c.array_rows * c.array_cols == \
             c.pe_count else (c.pe_count, 1)
-        return float(systolic_cycles(arch.dataflow, rows, cols, gemm).cycles)
+        return float(systolic_cycles(arch.dataflow, rows, cols, gemm,
+                                     c.weight_double_buffer).cycles)
     spatial = spatial_unrolling(arch, bounds).factors
     total = float(bounds.groups)
     for d in DIMS:

@@ -24,9 +24,18 @@ SCALE-Sim reports the index of the last cycle, i.e. this count minus 1; hwsim co
 so the two differ by exactly one cycle per layer (below 0.1 % on every LeNet-5 layer).
 Structured N:M weights (SCALE-Sim's sparse mode) shrink the reduction to ``CRS x n / m``.
 
+Weight double buffering (ws only, ``compute.weight_double_buffer``): TPU1's matrix unit
+"holds one 64 KiB tile of weights plus one for double-buffering (to hide the 256 cycles it
+takes to shift a tile in)" (Jouppi et al., ISCA 2017, Sec. 2). The next fold's ``A_r`` fill
+cycles then run while the current fold streams and drains (``A_r + A_c + T - 2`` cycles), so
+only the first fold pays its fill: ``fill + F x cd + (F - 1) x (max(fill, cd) - cd)`` for
+``F`` folds (all groups), ``fill = A_r``, ``cd = A_r + A_c + T - 2``. SCALE-Sim does not
+overlap the fill, so its cross-check runs with the option off.
+
 Worked example (AlexNet conv1 on a 32x32 ws array, SCALE-Sim's golden test): CRS = 11*11*3 =
 363, K = 96, NPQ = 55*55 = 3025 -> ceil(363/32) * ceil(96/32) = 12 * 3 = 36 folds of
-2*32 + 32 + 3025 - 2 = 3119 cycles = 112,284 cycles (SCALE-Sim prints 112,283).
+2*32 + 32 + 3025 - 2 = 3119 cycles = 112,284 cycles (SCALE-Sim prints 112,283). Double
+buffered: fill 32, cd = 32 + 32 + 3025 - 2 = 3087 -> 32 + 36 * 3087 = 111,164 cycles.
 """
 from __future__ import annotations
 
@@ -90,12 +99,29 @@ def fold_cycles(dataflow: Dataflow, rows: int, cols: int, t: int) -> int:
     return 2 * rows + cols + t - 2
 
 
-def systolic_cycles(dataflow: Dataflow, rows: int, cols: int, gemm: GemmView) -> SystolicCycles:
+def double_buffered_cycles(rows: int, cols: int, t: int, folds: int) -> int:
+    """Cycles of ``folds`` ws folds whose weight fill overlaps the previous fold's stream and
+    drain (module docstring): ``fill + F cd + (F - 1)(max(fill, cd) - cd)``, ``fill = rows``,
+    ``cd = rows + cols + t - 2``; 0 folds -> 0.
+
+    Example: 2x2 array, t = 3, 3 folds -> fill 2, cd = 2 + 2 + 3 - 2 = 5, max(2, 5) = 5 ->
+    2 + 3*5 = 17 cycles (without overlap 3 * (2*2 + 2 + 3 - 2) = 21). A 1x1 array with t = 1:
+    fill 1, cd = 1 + 1 + 1 - 2 = 1 -> 1 + F.
+    """
+    if folds <= 0:
+        return 0
+    fill, cd = rows, rows + cols + t - 2
+    return fill + folds * cd + (folds - 1) * (max(fill, cd) - cd)
+
+
+def systolic_cycles(dataflow: Dataflow, rows: int, cols: int, gemm: GemmView,
+                    weight_double_buffer: bool = False) -> SystolicCycles:
     """Fold-by-fold compute cycles of ``gemm`` on a ``rows x cols`` array (module docstring).
 
     Example: ws, 4x4 array, CRS = 6, K = 5, NPQ = 10 -> ceil(6/4) * ceil(5/4) = 4 folds of
     2*4 + 4 + 10 - 2 = 20 cycles = 80 cycles; mapping efficiency = (4*4 + 4*1 + 2*4 + 2*1)
-    / (4 * 16) = 30/64.
+    / (4 * 16) = 30/64. With ``weight_double_buffer`` (ws only): 4 + 4 * (4 + 4 + 10 - 2)
+    = 68 cycles, ``cycles_per_fold`` then the steady-state max(fill, cd) = 16.
     """
     sr, sc, t = operand_dims(dataflow, gemm)
     row_folds, col_folds = math.ceil(sr / rows), math.ceil(sc / cols)
@@ -103,8 +129,18 @@ def systolic_cycles(dataflow: Dataflow, rows: int, cols: int, gemm: GemmView) ->
     per_fold = fold_cycles(dataflow, rows, cols, t)
     used = sr * sc  # sum over folds of used PEs (the folds tile Sr x Sc exactly)
     efficiency = used / (folds * rows * cols)
-    return SystolicCycles(sr, sc, t, folds * gemm.groups, per_fold,
-                          folds * per_fold * gemm.groups, efficiency)
+    if weight_double_buffer:
+        if dataflow is not Dataflow.WEIGHT_STATIONARY:
+            raise ValueError(f"weight double buffering applies to weight_stationary, not "
+                             f"{dataflow}")
+        total = folds * gemm.groups
+        return SystolicCycles(sr=sr, sc=sc, t=t, folds=total,
+                              cycles_per_fold=max(rows, rows + cols + t - 2),
+                              cycles=double_buffered_cycles(rows, cols, t, total),
+                              mapping_efficiency=efficiency)
+    return SystolicCycles(sr=sr, sc=sc, t=t, folds=folds * gemm.groups,
+                          cycles_per_fold=per_fold, cycles=folds * per_fold * gemm.groups,
+                          mapping_efficiency=efficiency)
 
 
 def compressed_reduction(crs: int, n: int, m: int) -> int:

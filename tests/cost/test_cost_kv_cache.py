@@ -8,6 +8,7 @@ Decode at context L reads every stored weight once and the KV cache
 elements per layer and sequence.
 """
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -123,16 +124,23 @@ def test_attention_operand_b_is_per_sequence():
 def test_decode_bound_weight_stationary_folds_vs_dram():
     """Why systolic_ws decode is not DRAM-bound: q_proj (4096 x 4096, one token) takes
     (4096 / 32)^2 = 16,384 folds of 2 x 32 + 32 + 1 - 2 = 95 cycles = 1,556,480 cycles on the
-    32 x 32 weight-stationary array (SCALE-Sim's count), against 16,777,216 bytes / (19.2 GB/s
-    / 700 MHz = 27.43 bytes per cycle) = 611,669 DRAM cycles. On the H100 roofline the same
-    layer is bound by HBM."""
+    32 x 32 weight-stationary array without weight double buffering (SCALE-Sim's count), and
+    32 + 16,384 x (32 + 32 + 1 - 2) = 1,032,224 with it (systolic_ws: TPU1's double-buffered
+    weight tile), against 16,777,216 bytes / (19.2 GB/s / 700 MHz = 27.43 bytes per cycle) =
+    611,669 DRAM cycles. The filter SRAM's one 256-bit port then binds: every weight byte is
+    written by the DMA and read by the array, 2 x 16,777,216 / 32 = 1,048,576 cycles. On the
+    H100 roofline the same layer is bound by HBM."""
     arch = load_arch(SYSTOLIC)
     layer = phase_network("llama2_7b", PhaseConfig("decode", 2048)).layer(
         "layers.0.self_attn.q_proj")
     cost = estimate_layer(layer, arch)
-    assert cost.compute_cycles == 16_384 * 95 and cost.bottleneck == "compute"
+    assert cost.compute_cycles == 32 + 16_384 * 63 and cost.bottleneck == "filter_sram"
+    assert dict(cost.transfer_cycles)["filter_sram"] == 2 * 4096 ** 2 / 32
     assert dict(cost.transfer_cycles)["dram"] == pytest.approx(4096 ** 2 / (19.2e9 / 700e6),
                                                                rel=1e-3)
+    plain = replace(arch, compute=replace(arch.compute, weight_double_buffer=False))
+    scalesim = estimate_layer(layer, plain)
+    assert scalesim.compute_cycles == 16_384 * 95 and scalesim.bottleneck == "compute"
     gpu = estimate_layer(layer, load_arch(ARCH_DIR / "h100_sxm.yaml"))
     assert gpu.bottleneck == "dram"
 

@@ -59,12 +59,20 @@ def test_act_matmul_simulated_with_no_stored_weights():
 
 
 def test_bert_block_runs_in_the_simulator_on_systolic_ws():
-    """The first BERT-base block (seq 16) on systolic_ws: every row supported and within
-    10 % of the analytical latency."""
+    """The first BERT-base block (seq 16) on systolic_ws: every row supported, within 15 % of
+    the analytical latency, and the excess is the simulator's named pipeline fill and drain
+    (the array waiting for the first DRAM tile, the last write-back). The 768 x 768 linears
+    walk 4 DRAM tiles: the first tile's load (5,488 cycles) plus the drain (448) over the
+    double-buffered array's 32 + 576 x (32 + 32 + 16 - 2) = 44,960 compute cycles -> 50,896
+    simulated (+13.2 %; 69,296 vs 63,360, +9.4 %, before weight double buffering)."""
     arch = load_arch(ARCH_DIR / "systolic_ws.yaml")
     layers = builtin_network("bert_base:16").layers[3:17]
     results = simulate_network(layers, arch)
     assert all(r.cost.supported for r in results)
     for r in results:
-        assert r.cost.latency_cycles == pytest.approx(r.analytical.latency_cycles, rel=0.10), \
+        stalls = dict(r.stats.stall_cycles)
+        named = stalls.get("array_wait_dram", 0) + stalls.get("drain_tail", 0)
+        assert r.cost.latency_cycles == pytest.approx(r.analytical.latency_cycles + named,
+                                                      rel=0.01), r.cost.name
+        assert r.cost.latency_cycles == pytest.approx(r.analytical.latency_cycles, rel=0.15), \
             r.cost.name
