@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         debug = bool(getattr(args, "debug", debug))
+        from hwsim.fileio import check_output_arguments  # before the work: issue 14
+        check_output_arguments(args)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("hwsim: interrupted", file=sys.stderr)

@@ -33,6 +33,7 @@ from torch import nn
 from hwsim.arch import Accelerator, load_arch
 from hwsim.cost import compare_network
 from hwsim.errors import ConfigError, Problem
+from hwsim.fileio import write_text_atomic
 from hwsim.formats import check_n_m
 from hwsim.run.config import find_file
 from pruning.compact import _copy
@@ -181,7 +182,7 @@ def run_hw_aware(model, schedule: str | os.PathLike | ScheduleConfig, data, out_
     section = _section(hw, arch_path, arch, kinds, search, problem, cache, result, template,
                        started)
     result.summary["hardware_aware"] = section
-    result.summary_path.write_text(json.dumps(result.summary, indent=1))
+    write_text_atomic(result.summary_path, json.dumps(result.summary, indent=1))
     return result
 
 

@@ -88,7 +88,12 @@ def build_model(name_or_path: str | os.PathLike) -> tuple[nn.Module, str]:
     if path.suffix == ".py":
         model = _model_from_python(path)
     elif path.suffix in (".pt", ".pth"):
-        model = torch.load(path, map_location="cpu", weights_only=False)
+        from pruning.checkpoint import pickle_trusted, torch_load
+        if not pickle_trusted():
+            raise ConfigError([Problem("--model", "must be a built-in name or a .py file; a "
+                                       ".pt/.pth pickled module runs code when loaded (pass "
+                                       "--trust-pickle for a file you made)", key)])
+        model = torch_load(path, trusted=True)
     else:
         raise ConfigError([Problem("--model", "must end in .py, .pt or .pth", key)])
     if not isinstance(model, nn.Module):

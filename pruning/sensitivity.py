@@ -57,9 +57,8 @@ class SensitivityResult:
                    data["eval_samples"], curves)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1))
-        return path
+        from hwsim.fileio import write_text_atomic
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1))
 
 
 def sensitivity_analysis(model: nn.Module, x: torch.Tensor, y: torch.Tensor,

@@ -44,6 +44,10 @@ def register(subparsers) -> None:
                         help="torch CPU threads (default 1: these small models gain little "
                              "from more, and lose a lot on a shared machine)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="allow a .pt/.pth --model or --dense-checkpoint that holds pickled "
+                             "Python objects (loading it runs code from the file): only for "
+                             "files you made")
     hardware = parser.add_argument_group(
         "hardware-aware pruning", "prune where the energy and the latency are on an "
         "accelerator (pruning/hw_aware.py); sets the schedule's hardware section")
@@ -64,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
     from pruning import load_mnist, load_schedule
     from pruning.schedule import ScheduleConfig
 
-    if args.threads < 1:
-        raise ConfigError([Problem("--threads", "must be >= 1", args.threads)])
+    if not 1 <= args.threads <= 1024:
+        raise ConfigError([Problem("--threads", "must be between 1 and 1024", args.threads)])
+    if args.trust_pickle:  # read by pruning.checkpoint.torch_load (explicit trust, issue 14)
+        os.environ["HWSIM_TRUST_PICKLE"] = "1"
     torch.set_num_threads(args.threads)
     schedule = load_schedule(_schedule_name(args))
     if args.seed is not None:

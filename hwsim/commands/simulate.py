@@ -24,7 +24,7 @@ import json
 from dataclasses import replace
 
 from hwsim.commands import (add_arch_workload_arguments, add_output_arguments,
-                            add_residency_argument)
+                            add_residency_argument, bounded_int)
 from hwsim.commands.phase import add_phase_arguments, resolve_workload, with_phase
 from hwsim.fileio import write_text_atomic
 from hwsim.arch import load_arch
@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("simulate", help="event-driven simulation per layer, checked "
                               "against the analytical model", description=__doc__.splitlines()[0])
     add_arch_workload_arguments(p, "simulate one layer only")
-    p.add_argument("--fifo-depth", type=int, metavar="N",
+    p.add_argument("--fifo-depth", type=bounded_int(1, 2 ** 16), metavar="N",
                    help="activation FIFO depth per PE (column broadcast; default: the arch's)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of synthesised masks and non-zero inputs (default 0)")
@@ -110,12 +110,14 @@ def draw_timeline(result, path: str) -> None:
     """Save the timeline of one result (matplotlib's object API; no global state)."""
     from matplotlib.figure import Figure
 
+    from hwsim.fileio import write_with
     from hwsim.sim.plots import plot_timeline
     fig = Figure(figsize=(11, 5), layout="constrained")
     ax = fig.subplots()
     plot_timeline(result.trace, int(result.cost.latency_cycles), ax)
     ax.set_title(f"{result.cost.name} on {result.cost.arch}: simulated timeline")
-    fig.savefig(path, dpi=120)
+    fmt = path.rsplit(".", 1)[-1].lower()
+    write_with(path, lambda out: fig.savefig(out, format=fmt, dpi=120))
 
 
 # ---- rendering -----------------------------------------------------------------------------

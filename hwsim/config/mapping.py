@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hwsim.config.base import MAX_COUNT, NoBool, Section
 from hwsim.config.problems import problems_from_validation_error
-from hwsim.config.yaml_io import load_yaml_text, read_text
+from hwsim.config.yaml_io import load_json_text, load_yaml_text, read_text
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import Operand
 
@@ -257,5 +257,6 @@ def check_levels(config: MappingFileConfig, arch, source: str = "<mapping>") -> 
 def load_mapping_file(path, arch=None) -> MappingFile:
     """Read and validate a mapping file (YAML or JSON); raises ConfigError."""
     text = read_text(path)
-    data = load_yaml_text(text, str(path))
+    parse = load_json_text if str(path).lower().endswith(".json") else load_yaml_text
+    data = parse(text, str(path))
     return parse_mapping_file(data, str(path), arch)

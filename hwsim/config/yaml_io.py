@@ -14,6 +14,7 @@ inside its own anchor, or aliases that would expand the document to more than
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -103,6 +104,34 @@ def _not_text(data: bytes, offset: int, source: str) -> Problem:
     return Problem("<file>", "must be UTF-8 text (a YAML or JSON file)",
                    Verbatim(f"byte 0x{data[offset]:02x} at line {line}, column {column}"),
                    source)
+
+
+def load_json_text(text: str, source: str) -> object:
+    """Parse JSON with the same limits as YAML: a syntax error names its line and column
+    (the line cut to 80 characters), ``NaN``/``Infinity`` are refused, nesting deeper than
+    :data:`MAX_DEPTH` levels is refused (checked without recursion)."""
+    def constant(name: str):
+        raise ConfigError([Problem("<json>", "must be valid JSON (no NaN or Infinity)",
+                                   Verbatim(name), source)])
+    try:
+        data = json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        line = text.splitlines()[exc.lineno - 1] if text.splitlines() else ""
+        raise ConfigError([Problem(f"line {exc.lineno}, column {exc.colno}",
+                                   f"must be valid JSON ({exc.msg})",
+                                   line.strip()[:_LINE_CHARS], source)]) from None
+    except RecursionError:
+        raise ConfigError([_too_deep("", source)]) from None
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError([_too_deep("", source)])
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return data
 
 
 def load_yaml_file(path) -> object:

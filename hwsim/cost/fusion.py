@@ -59,7 +59,8 @@ def fused_cost(layer: LayerWorkload, arch: Accelerator, model: str = "analytical
     energy = layer.vector_ops * per_op if per_op is not None else 0.0
     priced = (f"{layer.vector_ops:,.0f} ops x {per_op:.3g} pJ" if per_op is not None
               else "its compare-and-select is not priced (no vector-op energy in the arch)")
-    return LayerCost(layer.name, arch.name, batch=layer.batch, clock_hz=arch.compute.clock_hz,
+    return LayerCost(name=layer.name, arch=arch.name, batch=layer.batch,
+                     clock_hz=arch.compute.clock_hz,
                      model=model, bottleneck="fused", energy_pj=energy,
                      energy_by_component=(("vector", energy),),
                      energy_by_operand=(("vector", energy),),

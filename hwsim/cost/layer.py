@@ -120,8 +120,10 @@ def _traffic(arch: Accelerator, flows, bus_bytes=()) -> tuple[LevelTraffic, ...]
     for (name, op), r, w in flows:
         level = levels[name]
         br, bw = bus.get((name, op), (r, w))
-        out.append(LevelTraffic(name, op, en.accesses(level, r), en.accesses(level, w), r, w,
-                                float(en.level_energy_pj(level, br, bw)), level.kind))
+        out.append(LevelTraffic(level=name, operand=op, reads=en.accesses(level, r),
+                                writes=en.accesses(level, w), read_bytes=r, write_bytes=w,
+                                energy_pj=float(en.level_energy_pj(level, br, bw)),
+                                kind=level.kind))
     return tuple(out)
 
 
@@ -155,7 +157,8 @@ def _unsupported(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerC
         weights = weight_memory(layer, arch)
     except HwsimError:  # the storage itself may be what this arch cannot build
         weights = WeightMemory(layer.weight_count * arch.compute.weight_bits / 8)
-    return LayerCost(layer.name, arch.name, False, reason, batch=layer.batch,
+    return LayerCost(name=layer.name, arch=arch.name, supported=False,
+                     unsupported_reason=reason, batch=layer.batch,
                      macs_dense=layer.macs_dense, weight_count=layer.weight_count,
                      weight_nnz=layer.weight_nnz, weights=weights,
                      clock_hz=arch.compute.clock_hz)
@@ -221,7 +224,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     comp, oper = en.energy_split(traffic, {"mac": mac_pj, "codebook": book, "leakage": leak})
     w_dram = arch.dram.holds(Operand.WEIGHTS)
     return LayerCost(
-        layer.name, arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
+        name=layer.name, arch=arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
         macs_effective=macs.issued, macs_gated=macs.gated, weight_count=layer.weight_count,
         weight_nnz=layer.weight_nnz, weights=weight_memory(layer, arch, sizes.weights),
         traffic=traffic, energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),

@@ -1,13 +1,15 @@
 """Result records of the cost model (and of the simulator, which returns the same types).
 
-Every record is frozen; counts are per ``batch`` images of the layer, in bytes, pJ and cycles.
-``to_dict()`` gives the stable JSON form documented in ``docs/cost_model.md`` (units in every
+Every record is frozen and the wide ones are keyword-only (``LayerCost(name=..., arch=...,
+batch=..., clock_hz=...)``: a positional call cannot fill the wrong field, and the fields whose
+default would be a silent error have none); a network's total is a :class:`NetworkTotal`, not a
+layer. Counts are per ``batch`` images of the layer, in bytes, pJ and cycles. ``to_dict()`` gives the stable JSON form documented in ``docs/cost_model.md`` (units in every
 key); the estimate command, reports and sweeps reuse it.
 
-Worked example: a layer whose DRAM reads are ``LevelTraffic("dram", Operand.WEIGHTS, reads=10,
-writes=0, read_bytes=40, write_bytes=0, energy_pj=6400)`` (10 accesses of 32 bits at 640 pJ)
-contributes 40 bytes to :attr:`LayerCost.dram_read_bytes` and 6,400 pJ to the ``dram``
-component and the ``weights`` operand of the energy breakdown.
+Worked example: a layer whose DRAM reads are ``LevelTraffic(level="dram",
+operand=Operand.WEIGHTS, reads=10, writes=0, read_bytes=40, write_bytes=0, energy_pj=6400)``
+(10 accesses of 32 bits at 640 pJ) contributes 40 bytes to :attr:`LayerCost.dram_read_bytes`
+and 6,400 pJ to the ``dram`` component and the ``weights`` operand of the energy breakdown.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Mapping as _MappingT
 
 from hwsim.types import MemoryKind, Operand
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LevelTraffic:
     """Accesses of one operand at one memory level.
 
@@ -149,58 +151,11 @@ class RooflinePoint:
                 "attained_ops_per_s": self.attained_ops_per_s}
 
 
-@dataclass(frozen=True)
-class LayerCost:
-    """Cost of one layer on one accelerator (analytical model or simulator).
+class _CostSums:
+    """Derived figures shared by a layer's cost and the network total (both have
+    ``traffic``, ``energy_by_component``, ``energy_by_operand``, ``latency_cycles`` and
+    ``clock_hz``)."""
 
-    Energies in pJ, times in cycles, sizes in bytes. ``traffic`` holds one
-    :class:`LevelTraffic` per (level, operand); ``energy_by_component`` and
-    ``energy_by_operand`` are (name, pJ) pairs whose sums equal ``energy_pj``.
-    ``model_load_dram_bytes`` is what resident weights cost once per model load (not per
-    inference). An unsupported layer has ``supported=False``, a reason and zero costs.
-    """
-
-    name: str
-    arch: str
-    supported: bool = True
-    unsupported_reason: str | None = None
-    model: str = "analytical"
-    batch: int = 1
-    macs_dense: int = 0
-    macs_effective: float = 0.0
-    macs_gated: float = 0.0
-    weight_count: int = 0
-    weight_nnz: int = 0
-    weights: WeightMemory = WeightMemory()
-    traffic: tuple[LevelTraffic, ...] = ()
-    energy_pj: float = 0.0
-    energy_by_component: tuple[tuple[str, float], ...] = ()
-    energy_by_operand: tuple[tuple[str, float], ...] = ()
-    latency_cycles: float = 0.0
-    compute_cycles: float = 0.0
-    transfer_cycles: tuple[tuple[str, float], ...] = ()
-    bottleneck: str = "compute"
-    clock_hz: float = 1.0
-    mapping: LayerMapping | None = None
-    compulsory_dram_bytes: float = 0.0
-    weights_on_chip: bool = False
-    weights_fit_on_chip: bool = False
-    model_load_dram_bytes: float = 0.0
-    peak_activation_bytes: float = 0.0
-    utilization: float = 0.0
-    imbalance: Imbalance = Imbalance()
-    notes: tuple[str, ...] = ()
-    """Plain-language remarks on how the layer was modelled (e.g. "runs dense: 12 of 300
-    4-weight groups break the 2:4 pattern"); shown in tables and JSON."""
-    roofline: RooflinePoint | None = None
-    """Where a GPU layer sits on its roofline (None for other accelerators)."""
-    kv_cache_read_bytes: float = 0.0
-    """DRAM bytes of a decoder's KV cache read (an act_matmul's operand B; see
-    :mod:`hwsim.cost.vector`)."""
-    kv_cache_write_bytes: float = 0.0
-    """DRAM bytes appended to a decoder's KV cache (the new K and V)."""
-
-    # ---- derived ---------------------------------------------------------------------------
     @property
     def energy_breakdown_pj(self) -> dict[str, float]:
         """Energy per component (dram, each on-chip level by name, mac, leakage, codebook)."""
@@ -271,6 +226,109 @@ class LayerCost:
             "kv_cache_read_bytes": self.kv_cache_read_bytes,
             "kv_cache_write_bytes": self.kv_cache_write_bytes,
         }
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerCost(_CostSums):
+    """Cost of one layer on one accelerator (analytical model or simulator).
+
+    Energies in pJ, times in cycles, sizes in bytes. ``traffic`` holds one
+    :class:`LevelTraffic` per (level, operand); ``energy_by_component`` and
+    ``energy_by_operand`` are (name, pJ) pairs whose sums equal ``energy_pj``.
+    ``model_load_dram_bytes`` is what resident weights cost once per model load (not per
+    inference). An unsupported layer has ``supported=False``, a reason and zero costs.
+    """
+
+    name: str
+    arch: str
+    batch: int
+    clock_hz: float
+    """The clock the cycles count at (required: a default of 1 Hz made latency_s silently
+    wrong by 9 orders of magnitude)."""
+    supported: bool = True
+    unsupported_reason: str | None = None
+    model: str = "analytical"
+    macs_dense: int = 0
+    macs_effective: float = 0.0
+    macs_gated: float = 0.0
+    weight_count: int = 0
+    weight_nnz: int = 0
+    weights: WeightMemory = WeightMemory()
+    traffic: tuple[LevelTraffic, ...] = ()
+    energy_pj: float = 0.0
+    energy_by_component: tuple[tuple[str, float], ...] = ()
+    energy_by_operand: tuple[tuple[str, float], ...] = ()
+    latency_cycles: float = 0.0
+    compute_cycles: float = 0.0
+    transfer_cycles: tuple[tuple[str, float], ...] = ()
+    bottleneck: str = "compute"
+    mapping: LayerMapping | None = None
+    compulsory_dram_bytes: float = 0.0
+    weights_on_chip: bool = False
+    weights_fit_on_chip: bool = False
+    model_load_dram_bytes: float = 0.0
+    peak_activation_bytes: float = 0.0
+    utilization: float = 0.0
+    imbalance: Imbalance = Imbalance()
+    notes: tuple[str, ...] = ()
+    """Plain-language remarks on how the layer was modelled (e.g. "runs dense: 12 of 300
+    4-weight groups break the 2:4 pattern"); shown in tables and JSON."""
+    roofline: RooflinePoint | None = None
+    """Where a GPU layer sits on its roofline (None for other accelerators)."""
+    kv_cache_read_bytes: float = 0.0
+    """DRAM bytes of a decoder's KV cache read (an act_matmul's operand B; see
+    :mod:`hwsim.cost.vector`)."""
+    kv_cache_write_bytes: float = 0.0
+    """DRAM bytes appended to a decoder's KV cache (the new K and V)."""
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkTotal(_CostSums):
+    """The total of a network on one accelerator: sums over the ``layers_counted`` supported
+    layers (:func:`hwsim.cost.totals.total_cost`), at the clock of the accelerator it is
+    reported for. Its own type, so that a total is never mistaken for (or built as) a layer:
+    it has no mapping, no roofline point and no notes, and its name is always ``total``.
+
+    Example: layers of 1 us and 2 us at 800 MHz total 2,400 cycles (3 us).
+    """
+
+    arch: str
+    batch: int
+    clock_hz: float
+    layers_counted: int
+    supported: bool
+    unsupported_reason: str | None = None
+    model: str = "analytical"
+    macs_dense: int
+    macs_effective: float
+    macs_gated: float
+    weight_count: int
+    weight_nnz: int
+    weights: WeightMemory
+    traffic: tuple[LevelTraffic, ...]
+    energy_pj: float
+    energy_by_component: tuple[tuple[str, float], ...]
+    energy_by_operand: tuple[tuple[str, float], ...]
+    latency_cycles: float
+    compute_cycles: float
+    transfer_cycles: tuple[tuple[str, float], ...]
+    bottleneck: str
+    compulsory_dram_bytes: float
+    weights_on_chip: bool
+    weights_fit_on_chip: bool
+    model_load_dram_bytes: float
+    peak_activation_bytes: float
+    utilization: float
+    imbalance: Imbalance
+    kv_cache_read_bytes: float = 0.0
+    kv_cache_write_bytes: float = 0.0
+
+    name = "total"
+    mapping = None
+    roofline = None
+    notes: tuple[str, ...] = ()
 
 
 def sum_pairs(pairs_list) -> tuple[tuple[str, float], ...]:

@@ -89,8 +89,9 @@ def _encodings(layer: LayerWorkload, arch: Accelerator) -> tuple[float, float]:
 def _traffic_row(level: MemoryLevel, op: Operand, reads: float, writes: float,
                  word: float) -> LevelTraffic:
     rb, wb = reads * word, writes * word
-    return LevelTraffic(level.name, op, en.accesses(level, rb), en.accesses(level, wb), rb, wb,
-                        float(en.level_energy_pj(level, rb, wb)), level.kind)
+    return LevelTraffic(level=level.name, operand=op, reads=en.accesses(level, rb),
+                        writes=en.accesses(level, wb), read_bytes=rb, write_bytes=wb,
+                        energy_pj=float(en.level_energy_pj(level, rb, wb)), kind=level.kind)
 
 
 def _mapping_record(shape: RsShape, m: RsMapping) -> LayerMapping:
@@ -165,7 +166,7 @@ def estimate_rs_layer(layer: LayerWorkload, arch: Accelerator, fits: bool = Fals
             f"{'RLE' if enc_in < 1 else 'raw'} in ({enc_in:.2f}x), "
             f"{'RLE' if enc_out < 1 else 'raw'} out ({enc_out:.2f}x)")
     return LayerCost(
-        layer.name, arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
+        name=layer.name, arch=arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
         macs_effective=macs.issued, macs_gated=macs.gated, weight_count=layer.weight_count,
         weight_nnz=layer.weight_nnz, weights=weight_memory(layer, arch),
         traffic=tuple(rows), energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Sequence
 
-from hwsim.cost.records import Imbalance, LayerCost, LevelTraffic, WeightMemory, sum_pairs
+from hwsim.cost.records import (Imbalance, LayerCost, LevelTraffic, NetworkTotal, WeightMemory,
+                                sum_pairs)
 
 
 def _merge_traffic(costs: Iterable[LayerCost]) -> tuple[LevelTraffic, ...]:
@@ -48,7 +49,7 @@ def _weights(ok: Sequence[LayerCost]) -> WeightMemory:
                         ok[0].weights.format if ok else "dense")
 
 
-def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> LayerCost:
+def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> NetworkTotal:
     """Sum of the supported ``costs`` (module docstring), reported for the accelerator
     ``arch_name`` clocked at ``clock_hz``; an all-unsupported network gives a zero total."""
     ok = [c for c in costs if c.supported]
@@ -60,8 +61,9 @@ def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> L
     issued = sum(c.utilization * c.latency_cycles * at[id(c)] for c in ok)
     ideal = sum(c.imbalance.ideal_cycles * at[id(c)] for c in ok)
     modelled = sum(c.imbalance.cycles * at[id(c)] for c in ok)
-    return LayerCost(
-        "total", arch_name, bool(ok), None if ok else "no layer is supported",
+    return NetworkTotal(
+        arch=arch_name, supported=bool(ok), layers_counted=len(ok),
+        unsupported_reason=None if ok else "no layer is supported",
         batch=ok[0].batch if ok else 1, macs_dense=sum(c.macs_dense for c in ok),
         macs_effective=sum(c.macs_effective for c in ok),
         macs_gated=sum(c.macs_gated for c in ok),

@@ -138,7 +138,7 @@ def estimate_vector(layer: LayerWorkload, arch: Accelerator) -> LayerCost:
     leak = float(en.leakage_energy_pj(arch, latency))
     comp, oper = en.energy_split(traffic, {"vector": op_pj, "leakage": leak})
     return LayerCost(
-        layer.name, arch.name, batch=layer.batch, traffic=traffic,
+        name=layer.name, arch=arch.name, batch=layer.batch, traffic=traffic,
         energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),
         energy_by_operand=pairs_from(oper), latency_cycles=latency,
         compute_cycles=timing.ops * timing.chunks, transfer_cycles=tuple(transfers.items()),
@@ -176,9 +176,10 @@ def kv_write_bytes(layer: LayerWorkload, traffic) -> float:
 def _row(arch: Accelerator, name: str, operand: Operand, reads: float,
          writes: float) -> LevelTraffic:
     level = arch.level(name)
-    return LevelTraffic(name, operand, en.accesses(level, reads), en.accesses(level, writes),
-                        reads, writes, float(en.level_energy_pj(level, reads, writes)),
-                        level.kind)
+    return LevelTraffic(level=name, operand=operand, reads=en.accesses(level, reads),
+                        writes=en.accesses(level, writes), read_bytes=reads, write_bytes=writes,
+                        energy_pj=float(en.level_energy_pj(level, reads, writes)),
+                        kind=level.kind)
 
 
 def as_weighted_matmul(layer: LayerWorkload) -> LayerWorkload:
@@ -229,9 +230,10 @@ def without_stored_weights(cost: LayerCost, layer: LayerWorkload | None = None) 
         key = (t.level, op)
         if key in merged:
             m = merged[key]
-            t = LevelTraffic(t.level, op, m.reads + t.reads, m.writes + t.writes,
-                             m.read_bytes + t.read_bytes, m.write_bytes + t.write_bytes,
-                             m.energy_pj + t.energy_pj, t.kind)
+            t = LevelTraffic(level=t.level, operand=op, reads=m.reads + t.reads,
+                             writes=m.writes + t.writes, read_bytes=m.read_bytes + t.read_bytes,
+                             write_bytes=m.write_bytes + t.write_bytes,
+                             energy_pj=m.energy_pj + t.energy_pj, kind=t.kind)
         merged[key] = replace(t, operand=op)
     by_operand = dict(cost.energy_by_operand)
     by_operand[str(Operand.INPUTS)] = by_operand.get(str(Operand.INPUTS), 0.0) + \
@@ -244,7 +246,8 @@ def without_stored_weights(cost: LayerCost, layer: LayerWorkload | None = None) 
 
 def unsupported_cost(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerCost:
     """The record of a vector or act x act layer ``arch`` cannot run (no stored weights)."""
-    return LayerCost(layer.name, arch.name, False, reason, batch=layer.batch,
+    return LayerCost(name=layer.name, arch=arch.name, supported=False,
+                     unsupported_reason=reason, batch=layer.batch,
                      macs_dense=layer.macs_dense, clock_hz=arch.compute.clock_hz)
 
 

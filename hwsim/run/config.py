@@ -26,13 +26,14 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hwsim.config.loader import ARCH_FOLDER, shipped_arch_names, shipped_arch_path
 from hwsim.config.problems import problems_from_validation_error
 from hwsim.config.yaml_io import parse_yaml, read_text
+from hwsim.config.base import MAX_COUNT, NoBool, Section
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import Residency
 
@@ -41,8 +42,8 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Section):
+    """Strict section: no inf/nan, no true/false for a number (:mod:`hwsim.config.base`)."""
 
 
 class DataConfig(_Section):
@@ -54,9 +55,9 @@ class DataConfig(_Section):
     """
 
     source: str = "embedded"
-    seed: int = 0
-    train_samples: Optional[int] = Field(None, ge=1)
-    test_samples: Optional[int] = Field(None, ge=1)
+    seed: Annotated[int, NoBool, Field(ge=0, le=2 ** 32 - 1)] = 0
+    train_samples: Optional[Annotated[int, NoBool, Field(ge=1, le=MAX_COUNT)]] = None
+    test_samples: Optional[Annotated[int, NoBool, Field(ge=1, le=MAX_COUNT)]] = None
 
 
 class PruningConfig(_Section):
@@ -76,8 +77,8 @@ class PruningConfig(_Section):
 
     schedule: Union[str, dict[str, Any]] = "han2015_lenet300"
     sensitivity: bool = True
-    histogram_bins: int = Field(80, ge=2, le=1000)
-    threads: int = Field(1, ge=1)
+    histogram_bins: Annotated[int, NoBool, Field(ge=2, le=1000)] = 80
+    threads: Annotated[int, NoBool, Field(ge=1, le=1024)] = 1
     target_arch: Optional[str] = None
     budget: Optional[str] = None
     sparsity: Optional[str] = None
@@ -95,7 +96,7 @@ class HardwareConfig(_Section):
 
     accelerators: tuple[str, ...] = Field(("arch_configs/eie.yaml",), min_length=1)
     baseline: str = "arch_configs/systolic_ws.yaml"
-    batch: Optional[int] = Field(None, ge=1)
+    batch: Optional[Annotated[int, NoBool, Field(ge=1, le=2 ** 20)]] = None
     simulate: bool = True
     residency: Optional[Residency] = None
 
@@ -104,7 +105,7 @@ class ReportConfig(_Section):
     """What the report contains: ``figures`` (PNG + SVG, embedded in report.html), ``dpi``."""
 
     figures: bool = True
-    dpi: int = Field(110, ge=30, le=600)
+    dpi: Annotated[int, NoBool, Field(ge=30, le=600)] = 110
 
 
 class CacheConfig(_Section):
@@ -118,7 +119,7 @@ class CacheConfig(_Section):
 class RunConfig(_Section):
     """A whole main-job config (see the module docstring)."""
 
-    name: str = "lenet300-han2015"
+    name: Annotated[str, Field(max_length=100)] = "lenet300-han2015"
     description: str = ""
     model: str = "lenet300"
     data: DataConfig = DataConfig()

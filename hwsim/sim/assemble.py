@@ -51,9 +51,10 @@ def dram_traffic(arch: Accelerator, counters: DramCounters) -> tuple[LevelTraffi
             + en.accesses(dram, write) * dram.write_energy_pj
         if dram.row_buffer_bytes:
             energy += counters.misses.get(op, 0) * dram.row_activation_energy_pj
-        out.append(LevelTraffic(dram.name, Operand(op), en.accesses(dram, read),
-                                en.accesses(dram, write), read, write, float(energy),
-                                MemoryKind.DRAM))
+        out.append(LevelTraffic(level=dram.name, operand=Operand(op),
+                                reads=en.accesses(dram, read), writes=en.accesses(dram, write),
+                                read_bytes=read, write_bytes=write, energy_pj=float(energy),
+                                kind=MemoryKind.DRAM))
     return tuple(out)
 
 
@@ -62,9 +63,11 @@ def onchip_traffic(arch: Accelerator, onchip: dict) -> tuple[LevelTraffic, ...]:
     out = []
     for (name, op), (read, write) in onchip.items():
         level = levels[name]
-        out.append(LevelTraffic(name, Operand(op), en.accesses(level, read),
-                                en.accesses(level, write), float(read), float(write),
-                                float(en.level_energy_pj(level, read, write)), level.kind))
+        out.append(LevelTraffic(level=name, operand=Operand(op),
+                                reads=en.accesses(level, read), writes=en.accesses(level, write),
+                                read_bytes=float(read), write_bytes=float(write),
+                                energy_pj=float(en.level_energy_pj(level, read, write)),
+                                kind=level.kind))
     return tuple(out)
 
 
@@ -112,7 +115,7 @@ def layer_cost(analytical: LayerCost, arch: Accelerator, totals: RunTotals,
         else 0.0
     a = analytical
     return LayerCost(
-        a.name, a.arch, model="simulator", batch=a.batch, macs_dense=a.macs_dense,
+        name=a.name, arch=a.arch, model="simulator", batch=a.batch, macs_dense=a.macs_dense,
         macs_effective=totals.macs_effective, macs_gated=totals.macs_gated,
         weight_count=a.weight_count, weight_nnz=a.weight_nnz, weights=a.weights,
         traffic=traffic, energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),

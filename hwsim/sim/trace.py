@@ -119,5 +119,5 @@ def write_trace(events, path) -> Path:
     """Write the log to ``path``: JSON for a ``.json`` suffix, else CSV."""
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "csv"
-    path.write_text(trace_text(events, fmt))
-    return path
+    from hwsim.fileio import write_text_atomic
+    return write_text_atomic(path, trace_text(events, fmt))

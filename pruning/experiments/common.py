@@ -5,6 +5,8 @@ import argparse
 import json
 from pathlib import Path
 
+from hwsim.fileio import write_text_atomic, write_with
+
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "reports" / "figures"
 
@@ -40,12 +42,13 @@ def new_figure(width: float = 6.0, height: float = 4.0, ncols: int = 1):
 
 def save_figure(figure, path: Path) -> Path:
     figure.tight_layout()
-    figure.savefig(path)
+    fmt = Path(path).suffix.lstrip(".") or "png"
+    write_with(path, lambda out: figure.savefig(out, format=fmt))
     print(f"wrote {path}")
     return path
 
 
 def write_json(data, path: Path) -> Path:
-    path.write_text(json.dumps(data, indent=1))
+    write_text_atomic(path, json.dumps(data, indent=1))
     print(f"wrote {path}")
     return path

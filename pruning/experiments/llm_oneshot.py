@@ -111,13 +111,13 @@ def _dense_model(seed: int, data, args, out: Path):
     generator = seed_everything(seed)
     model, path, seconds = VisionTransformer(), out / f"seed{seed}" / "dense.pt", 0.0
     if path.is_file() and not args.retrain:
-        model.load_state_dict(torch.load(path, map_location="cpu"))
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     else:
         began = time.perf_counter()
         train_vit(model, data.train_x, data.train_y, args.epochs, generator)
         seconds = time.perf_counter() - began
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), path)
+        from hwsim.fileio import write_with
+        write_with(path, lambda handle: torch.save(model.state_dict(), handle))
     model.eval()
     return model, evaluate(model, data.test_x, data.test_y).pct, seconds
 

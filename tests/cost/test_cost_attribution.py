@@ -17,7 +17,7 @@ from cost_helpers import ARCH_DIR
 
 
 def cost(energy, cycles, clock=1e9, stored=100.0):
-    return LayerCost("l", "a", energy_pj=energy, latency_cycles=cycles, clock_hz=clock,
+    return LayerCost(name="l", arch="a", batch=1, energy_pj=energy, latency_cycles=cycles, clock_hz=clock,
                      weights=WeightMemory(stored, stored))
 
 

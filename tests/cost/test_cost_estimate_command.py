@@ -18,7 +18,10 @@ def run(monkeypatch, capsys):
     monkeypatch.setattr(cli, "COMMANDS", ("estimate",))
 
     def _run(*argv):
-        code = cli.main(["estimate", *argv])
+        try:
+            code = cli.main(["estimate", *argv])
+        except SystemExit as exc:  # argparse refuses a bad option value (--batch 0)
+            code = exc.code
         out, err = capsys.readouterr()
         return code, out, err
     return _run

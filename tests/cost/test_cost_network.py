@@ -102,8 +102,8 @@ def test_json_record_has_the_specified_fields():
 def test_latency_savings_are_a_ratio_of_seconds():
     """Pruned 800 cycles at 800 MHz = 1 us; baseline 1,400 cycles at 700 MHz = 2 us:
     latency savings 2 us / 1 us = 2.0x, not the cycle ratio 1,400 / 800 = 1.75x."""
-    pruned = LayerCost("l", "eie", latency_cycles=800, clock_hz=800e6)
-    baseline = LayerCost("l", "ws", latency_cycles=1400, clock_hz=700e6)
+    pruned = LayerCost(name="l", arch="eie", batch=1, latency_cycles=800, clock_hz=800e6)
+    baseline = LayerCost(name="l", arch="ws", batch=1, latency_cycles=1400, clock_hz=700e6)
     assert pruned.latency_s == pytest.approx(1e-6) and baseline.latency_s == pytest.approx(2e-6)
     assert Savings.of(pruned, baseline).latency == pytest.approx(2.0)
     same_clock = replace(baseline, clock_hz=800e6)

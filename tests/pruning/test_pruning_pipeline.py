@@ -86,7 +86,7 @@ def test_separate_phases_freeze_the_other_layers(tmp_path, small_data):
     assert conv_step["kept_weights"]["fc1"] == 400_000
     assert conv_step["kept_weights"]["conv2"] < 25_000
     assert fc_step["kept_weights"]["conv2"] == conv_step["kept_weights"]["conv2"]
-    dense, _ = load_checkpoint(tmp_path / "dense.pt")
+    dense, _ = load_checkpoint(tmp_path / "dense.pt", LeNet5())  # no unpickled module
     assert torch.equal(snapshots["conv"]["fc1"], dense.fc1.weight)
     assert not torch.equal(snapshots["conv"]["conv2"], dense.conv2.weight)
     assert torch.equal(snapshots["fc"]["conv2"], snapshots["conv"]["conv2"])
@@ -212,10 +212,15 @@ def test_model_file_is_pruned_exported_and_reloaded(tmp_path, small_data):
     assert int(current_mask(model.hidden).sum()) == result.summary["final"]["kept_weights"]["hidden"]
 
 
-def test_pickled_module_file(tmp_path):
+def test_pickled_module_file(tmp_path, monkeypatch):
+    """A pickled module runs code when loaded: refused unless trusted explicitly."""
     from pruning.models import build_model
     torch.save(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)),
                tmp_path / "m.pt")
+    monkeypatch.delenv("HWSIM_TRUST_PICKLE", raising=False)
+    with pytest.raises(ConfigError, match="--trust-pickle"):
+        build_model(tmp_path / "m.pt")
+    monkeypatch.setenv("HWSIM_TRUST_PICKLE", "1")
     model, label = build_model(tmp_path / "m.pt")
     assert label == "m" and model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     (tmp_path / "m.onnx").write_text("x")

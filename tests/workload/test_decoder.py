@@ -212,7 +212,7 @@ def test_phase_figures_per_token_and_sequence():
     """Decode at batch 4: 4 tokens; prefill of 100 tokens at batch 2: 200 tokens, latency per
     token = step / 100."""
     from hwsim.cost.records import LayerCost
-    total = LayerCost(name="total", arch="a", energy_pj=2e12, latency_cycles=1e7,
+    total = LayerCost(name="total", arch="a", batch=4, energy_pj=2e12, latency_cycles=1e7,
                       clock_hz=1e9, kv_cache_read_bytes=5.0)
     f = phase_figures(total, PhaseConfig("decode", 512, batch=4))
     assert (f.tokens, f.energy_per_token_pj, f.energy_per_sequence_pj) == (4, 5e11, 5e11)

@@ -46,7 +46,8 @@ def estimate_gpu_layer(layer: LayerWorkload, arch: Accelerator, *,
     the stored weights out of HBM (served from L2); GPUs are ``streamed`` by default."""
     reason = gpu_unsupported_reason(layer, arch)
     if reason:
-        return LayerCost(layer.name, arch.name, False, reason, batch=layer.batch,
+        return LayerCost(name=layer.name, arch=arch.name, supported=False,
+                         unsupported_reason=reason, batch=layer.batch,
                          macs_dense=layer.macs_dense, weight_count=layer.stored_weight_count,
                          weight_nnz=layer.weight_nnz if layer.kind.has_weights else 0,
                          clock_hz=arch.compute.clock_hz)
@@ -90,8 +91,9 @@ def _traffic(arch: Accelerator, work: KernelWork, from_hbm: bool) -> tuple[Level
         (arch.level(gpu.smem_level), Operand.WEIGHTS, work.smem_weight_bytes, 0.0),
         (arch.level(gpu.smem_level), Operand.INPUTS, work.smem_input_bytes, 0.0),
     )
-    return tuple(LevelTraffic(level.name, op, en.accesses(level, r), en.accesses(level, w), r, w,
-                              float(en.level_energy_pj(level, r, w)), level.kind)
+    return tuple(LevelTraffic(level=level.name, operand=op, reads=en.accesses(level, r),
+                              writes=en.accesses(level, w), read_bytes=r, write_bytes=w,
+                              energy_pj=float(en.level_energy_pj(level, r, w)), kind=level.kind)
                  for level, op, r, w in rows if r or w)
 
 
@@ -141,7 +143,7 @@ def _cost(layer, arch, work: KernelWork, line: Roofline, from_hbm, notes) -> Lay
                            (GpuKernel.DENSE, GpuKernel.SEMI_STRUCTURED), str(work.kernel))
     peak_macs = arch.gpu.dense_macs_per_cycle * line.latency_cycles
     return LayerCost(
-        layer.name, arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
+        name=layer.name, arch=arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
         macs_effective=work.macs, weight_count=layer.weight_count, weight_nnz=layer.weight_nnz,
         weights=weights, traffic=traffic, energy_pj=sum(comp.values()),
         energy_by_component=pairs_from(comp), energy_by_operand=pairs_from(oper),
