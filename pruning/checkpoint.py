@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -48,19 +49,21 @@ def torch_load(path: str | Path, trusted: bool | None = None):
     """
     path = Path(path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols on stderr
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, MemoryError):
         raise
-    except Exception as exc:  # noqa: BLE001 - torch raises several types for a bad file
+    except Exception:  # noqa: BLE001 - torch raises several types for a bad file
         if not pickle_trusted(trusted):
             raise HwsimError(
-                f"{path} does not load as plain tensors (weights_only=True: "
-                f"{_first_line(exc)}); loading it in full runs code from the file: pass "
-                f"--trust-pickle (or set {TRUST_ENV}=1) only for a file you made") from None
+                f"{path} must be a torch file of plain tensors (it is not one, or it holds "
+                "pickled Python objects, which run code when loaded: pass --trust-pickle, or "
+                f"set {TRUST_ENV}=1, only for a file you made)") from None
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # noqa: BLE001
-        raise HwsimError(f"{path} is not a torch file ({_first_line(exc)})") from None
+        raise HwsimError(f"{path} must be a torch file ({_first_line(exc)})") from None
 
 
 def _first_line(exc: BaseException) -> str:

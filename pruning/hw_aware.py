@@ -229,14 +229,17 @@ def _record(run, state, step: SearchStep, problem: TorchProblem) -> IterationRec
     rows = {n: int(current_mask(m).reshape(m.weight.shape[0], -1).any(dim=1).sum())
             for n, m in prunable_layers(state).items()}
     point = problem.measure(state)              # cached: the search priced this state
-    return IterationRecord(step.index, f"hw:{step.layer}",
-                           {"layer": step.layer, "kind": problem.kinds[step.layer],
-                            "rows_kept": rows, "energy_fraction": point.energy_fraction,
-                            "latency_fraction": point.latency_fraction,
-                            "attribution_energy_fraction": point.attribution_energy_fraction,
-                            "attribution_latency_fraction": point.attribution_latency_fraction},
-                           kept, total, sum(run.dense_counts.values()) / max(1, total),
-                           accuracy.pct, accuracy.pct, accuracy.correct, 0)
+    return IterationRecord(
+        index=step.index, phase=f"hw:{step.layer}",
+        parameters={"layer": step.layer, "kind": problem.kinds[step.layer],
+                    "rows_kept": rows, "energy_fraction": point.energy_fraction,
+                    "latency_fraction": point.latency_fraction,
+                    "attribution_energy_fraction": point.attribution_energy_fraction,
+                    "attribution_latency_fraction": point.attribution_latency_fraction},
+        kept_weights=kept, kept_total=total,
+        compression_x=sum(run.dense_counts.values()) / max(1, total),
+        accuracy_pruned_pct=accuracy.pct, test_accuracy_pct=accuracy.pct,
+        test_correct=accuracy.correct, retrain_epochs=0)
 
 
 def _section(hw, arch_path, arch, kinds, search, problem, cache, result, template,

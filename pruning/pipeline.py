@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from hwsim.errors import ConfigError, HwsimError
+from hwsim.fileio import write_text_atomic
 from pruning.checkpoint import load_checkpoint, save_checkpoint
 from pruning.compact import export_compacted
 from pruning.data import MnistData
@@ -214,10 +215,14 @@ class _Run:
                     f"iteration {index} ({phase}) retraining", frozen)
         accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
         kept = self.kept_weights()
-        return IterationRecord(index, phase, {n: _jsonable(v) for n, v in parameters.items()},
-                               kept, sum(kept.values()),
-                               sum(self.dense_counts.values()) / max(1, sum(kept.values())),
-                               pruned.pct, accuracy.pct, accuracy.correct, epochs, dead, dropout)
+        return IterationRecord(
+            index=index, phase=phase,
+            parameters={n: _jsonable(v) for n, v in parameters.items()},
+            kept_weights=kept, kept_total=sum(kept.values()),
+            compression_x=sum(self.dense_counts.values()) / max(1, sum(kept.values())),
+            accuracy_pruned_pct=pruned.pct, test_accuracy_pct=accuracy.pct,
+            test_correct=accuracy.correct, retrain_epochs=epochs, dead_neurons=dead,
+            dropout=dropout)
 
     def finish(self, out: Path, dense: dict, records: list, started: float) -> PruneResult:
         from hwsim.workload import save_network
@@ -248,11 +253,12 @@ class _Run:
             summary["compaction"] = compacted.as_dict()
             summary["files"]["compacted_workload"] = compacted.path.name
         summary_path = out / "summary.json"
-        summary_path.write_text(json.dumps(summary, indent=1))
-        return PruneResult(summary, out, summary_path, Path(workload), checkpoint,
-                           out / "dense.pt", export.network,
-                           compacted.network if compacted else None,
-                           compacted.path if compacted else None)
+        write_text_atomic(summary_path, json.dumps(summary, indent=1))
+        return PruneResult(summary=summary, out_dir=out, summary_path=summary_path,
+                           workload_path=Path(workload), checkpoint_path=checkpoint,
+                           dense_checkpoint_path=out / "dense.pt", network=export.network,
+                           compacted_network=compacted.network if compacted else None,
+                           compacted_workload_path=compacted.path if compacted else None)
 
     # ---- helpers --------------------------------------------------------------------------
     def kept_weights(self) -> dict[str, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from hwsim.workload import Network
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IterationRecord:
     """One prune -> retrain step. Accuracies in percent of the test set.
 
@@ -37,7 +37,7 @@ class IterationRecord:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PruneResult:
     """What :func:`pruning.run_schedule` returns: the summary, the files and the network."""
 

@@ -490,8 +490,8 @@ def _cli_cases(d: Path) -> list[Case]:
     ckpt = _write(d, "cli/evil.pt", b"\x80\x04\x95" + bytes(range(200)))
     cli("prune_ckpt_binary", "encoding", ["prune", "--model", "lenet300", "--out", folder,
                                           "--dense-checkpoint", ckpt], "evil.pt")
-    cli("prune_model_binary", "encoding", ["prune", "--model", ckpt, "--out", folder],
-        "evil.pt")
+    cli("prune_model_binary", "encoding", ["prune", "--model", ckpt, "--schedule",
+                                           "han2015_lenet300", "--out", folder], "evil.pt")
     cli("arch_show_format", "cli_value", ["arch", "show", ws, "--format", "xml"], "xml")
     cli("workload_export_folder", "output_path", ["workload", "export", "lenet300", "--output",
                                                   folder], folder)
@@ -638,4 +638,6 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # run as a script, tests/ is sys.path[0] and tests/pruning would shadow the pruning package
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
     sys.exit(_main(sys.argv[1:]))

@@ -110,11 +110,8 @@ def load_json_text(text: str, source: str) -> object:
     """Parse JSON with the same limits as YAML: a syntax error names its line and column
     (the line cut to 80 characters), ``NaN``/``Infinity`` are refused, nesting deeper than
     :data:`MAX_DEPTH` levels is refused (checked without recursion)."""
-    def constant(name: str):
-        raise ConfigError([Problem("<json>", "must be valid JSON (no NaN or Infinity)",
-                                   Verbatim(name), source)])
     try:
-        data = json.loads(text, parse_constant=constant)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         line = text.splitlines()[exc.lineno - 1] if text.splitlines() else ""
         raise ConfigError([Problem(f"line {exc.lineno}, column {exc.colno}",
@@ -122,15 +119,18 @@ def load_json_text(text: str, source: str) -> object:
                                    line.strip()[:_LINE_CHARS], source)]) from None
     except RecursionError:
         raise ConfigError([_too_deep("", source)]) from None
-    stack = [(data, 1)]
+    stack = [(data, "", 1)]
     while stack:
-        value, depth = stack.pop()
+        value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ConfigError([_too_deep("", source)])
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+            raise ConfigError([_too_deep(path, source)])
+        if isinstance(value, float) and value != value or value in (float("inf"), -float("inf")):
+            raise ConfigError([Problem(path or "<root>", "must be a finite number (JSON has no "
+                                       "NaN or Infinity)", value, source)])
+        items = value.items() if isinstance(value, dict) else enumerate(value) \
+            if isinstance(value, list) else ()
+        stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1)
+                     for k, v in reversed(list(items)))
     return data
 
 

@@ -74,10 +74,13 @@ def onchip_traffic(arch: Accelerator, onchip: dict) -> tuple[LevelTraffic, ...]:
 def dram_stats(counters: DramCounters) -> DramStats:
     def writes(table):
         return int(sum(v for (_, way), v in table.items() if way == "write"))
-    return DramStats(int(sum(counters.requested.values())), int(sum(counters.moved.values())),
-                     counters.bursts, counters.requests, counters.row_hits, counters.row_misses,
-                     float(counters.busy_cycles), float(counters.conflict_cycles),
-                     writes(counters.requested), writes(counters.moved))
+    return DramStats(requested_bytes=int(sum(counters.requested.values())),
+                     moved_bytes=int(sum(counters.moved.values())), bursts=counters.bursts,
+                     requests=counters.requests, row_hits=counters.row_hits,
+                     row_misses=counters.row_misses, busy_cycles=float(counters.busy_cycles),
+                     conflict_cycles=float(counters.conflict_cycles),
+                     requested_write_bytes=writes(counters.requested),
+                     moved_write_bytes=writes(counters.moved))
 
 
 def _energy(traffic, mac_pj: float, book_pj: float, leak_pj: float):

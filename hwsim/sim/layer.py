@@ -95,8 +95,10 @@ def _broadcast(layer, arch, options, ana, paths, env, dram, trace):
               ("broadcast_wait_input", tally.bcast_input_wait),
               ("array_drain", tally.drain_cycles),
               ("drain_tail", int(env.now) - tally.array_end))
-    stats = SimStats("broadcast", depth, parts, stalls, lb_eff, busy / (parts * env.now)
-                     if env.now else 0.0, events=events, mask_synthesised=works[0].synthesised,
+    stats = SimStats(engine="broadcast", fifo_depth=depth, pe_count=parts, stall_cycles=stalls,
+                     load_balance_efficiency=lb_eff,
+                     pe_utilization=busy / (parts * env.now) if env.now else 0.0,
+                     events=events, mask_synthesised=works[0].synthesised,
                      mask_nnz=works[0].mask_nnz, fillers_processed=entries - nonzeros,
                      broadcasts=tally.broadcasts, seed=options.seed, counts=counts)
     return totals, stats
@@ -130,8 +132,9 @@ def _tiled(layer, arch, options, ana, paths, env, dram, trace):
               ("array_port_bound", tally.port_bound), ("dma_in_blocked", tally.dma_in_blocked),
               ("drain_tail", int(env.now) - tally.array_end)]
     stalls += [(f"port_wait_{n}", p.wait_cycles) for n, p in ports.items() if p.wait_cycles]
-    stats = SimStats("tiled", None, arch.compute.pe_count, tuple(stalls), 1.0,
-                     ana.utilization * tally.compute / env.now if env.now else 0.0,
+    stats = SimStats(engine="tiled", pe_count=arch.compute.pe_count,
+                     stall_cycles=tuple(stalls), load_balance_efficiency=1.0,
+                     pe_utilization=ana.utilization * tally.compute / env.now if env.now else 0.0,
                      events=events, steps=len(plan.walk.steps), step_batch=plan.walk.batch,
                      seed=options.seed)
     return totals, stats
@@ -152,7 +155,7 @@ def simulate(layer: LayerWorkload, arch: Accelerator, options: SimOptions = SimO
     the arch's policy), passed to the analytical estimate so both models agree on it."""
     if fused_producer(layer, arch) is not None:  # applied in the producer's output path
         return SimResult(fused_cost(layer, arch, "simulator"), fused_cost(layer, arch),
-                         SimStats("fused"), Comparison())
+                         SimStats(engine="fused"), Comparison())
     if arch.gpu is not None:  # GPUs are priced by the roofline model only (docs/GPU.md)
         raise UnsupportedLayerError(layer.name, GPU_SIM_REASON)
     if layer.kind is LayerKind.VECTOR:  # the vector unit (hwsim.sim.vector)
@@ -214,7 +217,7 @@ def unsupported_result(layer: LayerWorkload, arch: Accelerator, reason: str) -> 
     """A row for a layer the arch cannot run: the analytical unsupported record, relabelled."""
     ana = estimate_layer(layer, arch)
     cost = replace(ana, model="simulator", supported=False, unsupported_reason=reason)
-    return SimResult(cost, ana, SimStats("none"), Comparison())
+    return SimResult(cost, ana, SimStats(engine="none"), Comparison())
 
 
 def simulate_network(layers: Iterable[LayerWorkload], arch: Accelerator,

@@ -15,7 +15,7 @@ from hwsim.cost.records import LayerCost
 from hwsim.sim.trace import TraceEvent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DramStats:
     """What the DRAM channel did: bytes asked for vs moved in whole bursts (all, and the
     writes alone), row buffer behaviour and busy time. ``burst_waste_bytes = moved -
@@ -54,7 +54,7 @@ class DramStats:
                 "moved_write_bytes": self.moved_write_bytes}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SimStats:
     """Where the cycles went.
 

@@ -145,8 +145,10 @@ def totals_and_stats(arch: Accelerator, ana: LayerCost, env, dram, tally, blocks
     stalls = (("array_compute", tally["compute"]), ("array_wait_dram", tally["wait"]),
               ("glb_bank_conflict", tally["conflict"]),
               ("drain_tail", int(env.now) - tally["end"]))
-    stats = SimStats("row_stationary", None, arch.compute.pe_count, stalls, 1.0,
-                     ana.utilization * tally["compute"] / env.now if env.now else 0.0,
+    stats = SimStats(engine="row_stationary", pe_count=arch.compute.pe_count,
+                     stall_cycles=stalls, load_balance_efficiency=1.0,
+                     pe_utilization=(ana.utilization * tally["compute"] / env.now
+                                     if env.now else 0.0),
                      events=events, steps=blocks)
     return totals, stats
 

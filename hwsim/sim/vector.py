@@ -91,7 +91,8 @@ def simulate_vector(layer: LayerWorkload, arch: Accelerator,
                    kv_cache_write_bytes=kv_write_bytes(layer, cost.traffic))
     stalls = (("vector_compute", tally["compute"]),
               ("vector_wait", int(tally["end"]) - tally["compute"]))
-    stats = SimStats("vector", None, arch.vector.lanes, stalls, 1.0, cost.utilization,
+    stats = SimStats(engine="vector", pe_count=arch.vector.lanes, stall_cycles=stalls,
+                     load_balance_efficiency=1.0, pe_utilization=cost.utilization,
                      dram=dram_stats(dram.counters), events=0, steps=chunks,
                      wall_s=time.perf_counter() - started, seed=options.seed)
     return SimResult(cost, ana, stats, compare(cost, ana, stats), trace.events())

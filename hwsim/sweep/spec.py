@@ -31,6 +31,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from hwsim.config.problems import NOTHING, problems_from_validation_error
 from hwsim.config.schema import parse_size
+from hwsim.config.base import NoBool, Section
 from hwsim.config.yaml_io import parse_yaml, read_text
 from hwsim.errors import ConfigError, Problem
 from hwsim.types import Objective
@@ -38,8 +39,8 @@ from hwsim.types import Objective
 OBJECTIVE_KEY = "objective"  # the one axis key that is not an accelerator config key
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Section):
+    """Strict section: no inf/nan, no true/false for a number (:mod:`hwsim.config.base`)."""
 
 
 def _workload_entry(value):
@@ -120,8 +121,8 @@ class RandomParameter(_Section):
     sizes such as ``"16 KiB"``."""
 
     choices: Optional[Annotated[tuple[Any, ...], Field(min_length=1)]] = None
-    low: Optional[Annotated[float, BeforeValidator(parse_size)]] = None
-    high: Optional[Annotated[float, BeforeValidator(parse_size)]] = None
+    low: Optional[Annotated[float, NoBool, BeforeValidator(parse_size)]] = None
+    high: Optional[Annotated[float, NoBool, BeforeValidator(parse_size)]] = None
     log: bool = False
     integer: bool = False
 
@@ -146,8 +147,8 @@ Parameter = Annotated[RandomParameter, BeforeValidator(_choices_shorthand)]
 class RandomSpec(_Section):
     """``samples`` seeded draws; each parameter is a list of choices or a range."""
 
-    samples: Annotated[int, Field(gt=0)]
-    seed: int = 0
+    samples: Annotated[int, NoBool, Field(gt=0)]
+    seed: Annotated[int, NoBool] = 0
     parameters: Annotated[dict[str, Parameter], Field(min_length=1)]
 
 
