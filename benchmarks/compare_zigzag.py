@@ -19,6 +19,10 @@ Examples::
     .venv/bin/python benchmarks/compare_zigzag.py                          # all nets, both
     .venv/bin/python benchmarks/compare_zigzag.py --accelerators tpu_like --networks lenet5
     .venv/bin/python benchmarks/compare_zigzag.py --objective energy --fresh
+    .venv/bin/python benchmarks/compare_zigzag.py --pinned-rs   # Eyeriss RS mapping pinned
+
+``--pinned-rs``: ZigZag's eyeriss_like with hwsim's row-stationary mapping of each AlexNet
+conv layer pinned (spatial unrolling and temporal order; benchmarks/peers/rs_pinned.py).
 """
 from __future__ import annotations
 
@@ -189,8 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None,
                         help="where to save the comparison (default benchmarks/results/"
                         "compare_zigzag_<objective>.json)")
+    parser.add_argument("--pinned-rs", action="store_true", help="ZigZag eyeriss_like with "
+                        "hwsim's row-stationary AlexNet conv mappings pinned, then stop")
     args = parser.parse_args(argv)
     fresh = args.fresh or not args.use_cache
+    if args.pinned_rs:
+        from peers.rs_pinned import compare_pinned
+
+        res = compare_pinned(fresh=True)
+        common.write_json(args.json or common.RESULTS_DIR / "compare_zigzag_rs_pinned.json", res)
+        chip = res["eyeriss_like_chip_spads"]
+        return 0 if chip["within_band"] and chip["pinned"] else 1
     results = [compare(acc, net, args.objective, fresh, args.double_buffering)
                for acc in args.accelerators for net in args.networks]
     for res in results:
