@@ -28,6 +28,11 @@ CHIP = {"alexnet": {"batch": 4, "fps": 34.7, "dram_mb": 15.4, "power_mw": 278},
 CHIP_ALEXNET_LAYERS = {"conv1": (16.5, 5.0), "conv2": (39.2, 4.0), "conv3": (21.8, 3.0),
                        "conv4": (16.0, 2.1), "conv5": (10.0, 1.3)}
 PROFILE = {"alexnet": "dense_act", "vgg16": None}
+# published shares of the chip's power (published_inputs.json eyeriss_chip.chip.direct)
+ALU_SHARE_MAX, DATA_MOVEMENT_SHARE_MAX = 0.10, 0.45
+# RLE's DRAM reduction per layer on the chip, 1.2-1.9x (eyeriss_chip.second_hand)
+RLE_REDUCTION = (1.2, 1.9)
+PEAK_MACS_PER_S = 33.6e9
 SENSITIVITY = (("row_stationary.filter_words_per_cycle", (2, 4, 8)),
                ("row_stationary.filter_load_overlaps_compute", (False, True)),
                ("row_stationary.glb_filter_bytes", ("4 KiB", "8 KiB")),
@@ -64,6 +69,49 @@ def _row(name, got, chip, unit, fmt="{:.1f}"):
     return f"| {name} | {fmt.format(chip)} {unit} | {fmt.format(got)} {unit} | {diff:+.0f} % |"
 
 
+def _component_mj(layers, batch: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for layer in layers:
+        for key, pj in layer.energy_by_component:
+            out[key] = out.get(key, 0.0) + pj / batch / 1e9
+    return out
+
+
+def energy_bound(got: dict, chip: dict) -> None:
+    """Why the on-chip energy cannot reach the chip's from a per-action table: the chip's
+    published shares cap ALU + data movement at 55 % of its power."""
+    mj = _component_mj(got["layers"], chip["batch"])
+    chip_mj = chip["power_mw"] / chip["fps"]
+    alu = mj.get("mac", 0.0)
+    moves = sum(v for k, v in mj.items() if k not in ("mac", "dram", "leakage"))
+    print(f"\ncause (energy): modelled ALU {alu:.2f} mJ = {100 * alu / chip_mj:.1f} % of the "
+          f"chip's {chip_mj:.2f} mJ (published: < {100 * ALU_SHARE_MAX:.0f} %), data movement "
+          f"{moves:.2f} mJ = {100 * moves / chip_mj:.1f} % (published: up to "
+          f"{100 * DATA_MOVEMENT_SHARE_MAX:.0f} %); at both maxima a per-action model reaches "
+          f"{(ALU_SHARE_MAX + DATA_MOVEMENT_SHARE_MAX) * chip_mj:.2f} mJ: the other >= "
+          f"{100 * (1 - ALU_SHARE_MAX - DATA_MOVEMENT_SHARE_MAX):.0f} % (clock, control, "
+          "leakage) has no published per-component figure")
+
+
+def vgg_causes(got: dict, chip: dict) -> None:
+    """The chip's MAC rate on VGG-16 and the DRAM with RLE over the published range."""
+    layers = got["layers"]
+    macs = sum(l.macs_dense for l in layers)
+    chip_s = chip["batch"] / chip["fps"]
+    fmap = sum(t.read_bytes + t.write_bytes for l in layers for t in l.traffic
+               if t.kind == "dram" and str(t.operand) != "weights") / 1e6
+    lo, hi = (got["dram_mb"] - fmap + fmap / r for r in RLE_REDUCTION)
+    print(f"cause (VGG-16 speed): {macs / 1e9:.2f} G MACs in the chip's {chip_s:.2f} s is "
+          f"{100 * macs / chip_s / PEAK_MACS_PER_S:.0f} % of its peak MAC rate (hwsim: "
+          f"{100 * macs / (chip['batch'] / got['fps']) / PEAK_MACS_PER_S:.0f} %); its DRAM "
+          f"{chip['dram_mb'] / chip_s:.0f} MB/s is {100 * chip['dram_mb'] / chip_s / 480:.0f} % "
+          "of the 480 MB/s link: no published parameter accounts for the rest")
+    print(f"cause (VGG-16 DRAM): no VGG-16 activation profile, so {fmap:.0f} of "
+          f"{got['dram_mb']:.0f} MB are raw feature maps; RLE at the chip's published "
+          f"per-layer reduction would give {lo:.0f} MB at {RLE_REDUCTION[0]}x and {hi:.0f} MB at "
+          f"{RLE_REDUCTION[1]}x (chip {chip['dram_mb']} MB)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-sensitivity", action="store_true")
@@ -77,6 +125,10 @@ def main(argv=None) -> int:
         print(_row("DRAM per batch", got["dram_mb"], chip["dram_mb"], "MB"))
         print(_row("on-chip energy per frame", got["mj_per_frame"], target_mj, "mJ", "{:.2f}"))
         print(_row("on-chip power", got["power_mw"], chip["power_mw"], "mW", "{:.0f}"))
+        if network == "alexnet":
+            energy_bound(got, chip)
+        else:
+            vgg_causes(got, chip)
         if network == "alexnet":
             print("\n| layer | chip ms | hwsim ms | chip DRAM MB | hwsim DRAM MB | mapping |")
             print("|---|---|---|---|---|---|")
