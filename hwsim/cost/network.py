@@ -31,7 +31,7 @@ from hwsim.arch.model import Accelerator
 from hwsim.cost.cache import CostCache
 from hwsim.cost.fusion import unfuse_orphans
 from hwsim.cost.layer import EstimateOptions, estimate_layer
-from hwsim.cost.records import LayerCost
+from hwsim.cost.records import LayerCost, NetworkTotal
 from hwsim.cost.residency import ResidencyPlan, plan_residency
 from hwsim.cost.savings import Attribution, Coverage, Savings, ratio
 from hwsim.cost.totals import total_cost
@@ -58,7 +58,7 @@ class NetworkCost:
     arch: str
     profile: str | None
     layers: tuple[LayerCost, ...]
-    total: LayerCost
+    total: NetworkTotal
     coverage: Coverage
     residency: ResidencyPlan
 

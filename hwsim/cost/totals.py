@@ -1,4 +1,5 @@
-"""The total row of a network: one :class:`LayerCost` named ``total``.
+"""The total row of a network: one :class:`~hwsim.cost.records.NetworkTotal` (named ``total``;
+its own type, so a total is never taken for a layer).
 
 Sums of counts, traffic and energies; latencies add up (layers run one after another) in
 seconds, so layers that ran on a fallback accelerator with another clock count at their own

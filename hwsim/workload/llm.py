@@ -76,7 +76,7 @@ class PhaseFigures:
 
 
 def phase_figures(total, phase: PhaseConfig) -> PhaseFigures:
-    """Per-token and per-sequence figures of a network ``total`` (a ``LayerCost``)."""
+    """Per-token and per-sequence figures of a network ``total`` (a ``NetworkTotal``)."""
     per_seq = phase.new_tokens
     tokens = phase.batch * per_seq
     latency = total.latency_s
