@@ -1,5 +1,4 @@
 """weight_storage / activation_storage: layers, codebooks, N:M, activations, EIE work."""
-import time
 
 import numpy as np
 import pytest
@@ -182,13 +181,11 @@ def test_per_pe_layer_records():
     assert cost[63].values == pytest.approx(4 * 784 * 0.08)   # PE 63 holds 4 rows
 
 
-def test_alexnet_fc6_entries_per_pe_column_is_fast():
-    """AlexNet fc6, 4096 x 9216 at 9 %, 64 PEs, 4-bit relative index: well under a second."""
+def test_alexnet_fc6_entries_per_pe_column():
+    """AlexNet fc6, 4096 x 9216 at 9 %, 64 PEs, 4-bit relative index (its speed is a figure
+    of `benchmarks/bench_estimate.py --network alexnet` on EIE, not a test)."""
     rng = np.random.default_rng(6)
     mask = rng.random((4096, 9216), dtype=np.float32) < 0.09
-    start = time.perf_counter()
     entries = csc_entries_per_pe_column(mask, 64, 4)
-    elapsed = time.perf_counter() - start
     assert entries.shape == (64, 9216)
     assert entries.sum() >= mask.sum()
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
