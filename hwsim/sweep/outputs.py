@@ -11,7 +11,6 @@ Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot, no gl
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -110,10 +109,10 @@ def _heatmap_figure(result: SweepResult, axes: tuple[Axis, Axis]) -> Figure:
 
 
 def _save(fig: Figure, stem: Path) -> list[Path]:
-    """PNG and SVG, each written to a temp name and renamed (never a half-written figure)."""
+    """PNG and SVG, each written atomically under a unique temporary name
+    (:func:`hwsim.fileio.write_with`; never a half-written figure, no clash between runs)."""
+    from hwsim.fileio import write_with
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for path in paths:
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        fig.savefig(tmp, dpi=150)
-        os.replace(tmp, path)
+        write_with(path, lambda out, fmt=path.suffix[1:]: fig.savefig(out, format=fmt, dpi=150))
     return paths
