@@ -150,7 +150,8 @@ def broadcast_time(layer: LayerWorkload, arch: Accelerator) -> BroadcastTime:
     cycles = sum(p.cycles for p in parts_work)
     ideal = sum(p.ideal_cycles for p in parts_work)
     first = parts_work[0]
-    imb = Imbalance(ideal / cycles if cycles else 1.0, first.bound, first.exact, ideal, cycles)
+    imb = Imbalance(efficiency=ideal / cycles if cycles else 1.0, bound=first.bound,
+                    exact=first.exact, ideal_cycles=ideal, cycles=cycles)
     in_bytes = math.ceil(layer.matrix_shape[1] * _bytes_per_element(layer, arch, Operand.INPUTS))
     fill = (dram_request_cycles(arch, min(in_bytes, DMA_CHUNK_BYTES))
             if _via_dram(arch, Operand.INPUTS) else 0.0)

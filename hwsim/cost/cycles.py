@@ -96,8 +96,9 @@ def _row_work_imbalance(layer: LayerWorkload, arch: Accelerator) -> Imbalance:
     mean = float((n_p * cols * layer.effective_weight_density).mean())
     worst = expected_max_binomial(n_p * cols, layer.effective_weight_density)
     cycles = max(worst, mean)
-    return Imbalance(mean / cycles if cycles else 1.0, "binomial_expected_max, " + label,
-                     False, mean, cycles)
+    return Imbalance(efficiency=mean / cycles if cycles else 1.0,
+                     bound="binomial_expected_max, " + label, exact=False, ideal_cycles=mean,
+                     cycles=cycles)
 
 
 def compute_time(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> ComputeTime:
@@ -112,15 +113,16 @@ def compute_time(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> Co
     base = _base_cycles(layer, arch, macs)
     sp = arch.sparsity
     skipping = ZeroHandling.SKIP in (sp.weight_zeros, sp.activation_zeros)
-    imb = Imbalance(1.0, "none (dense tiles)", True, base, base)
+    imb = Imbalance(bound="none (dense tiles)", ideal_cycles=base, cycles=base)
     cycles = base
     if skipping and macs.dense:
         cycles = base * macs.issued / (macs.dense * _dense_slot_fraction(macs))
-        imb = Imbalance(1.0, "skip on dense tiles (slots reclaimed evenly)", True, cycles, cycles)
+        imb = Imbalance(bound="skip on dense tiles (slots reclaimed evenly)",
+                        ideal_cycles=cycles, cycles=cycles)
         if sp.weight_zeros is ZeroHandling.SKIP and sp.distribution in (
                 WorkDistribution.ROWS_INTERLEAVED, WorkDistribution.ROWS_BLOCKED):
             rows = _row_work_imbalance(layer, arch)
-            imb = Imbalance(rows.efficiency, rows.bound, rows.exact, cycles,
-                            cycles / rows.efficiency)
+            imb = Imbalance(efficiency=rows.efficiency, bound=rows.bound, exact=rows.exact,
+                            ideal_cycles=cycles, cycles=cycles / rows.efficiency)
             cycles = imb.cycles
     return ComputeTime(cycles, imb, macs.issued / (peak * cycles) if cycles else 0.0)

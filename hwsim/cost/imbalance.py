@@ -159,15 +159,15 @@ def column_broadcast_exact(entries: np.ndarray, input_density: float, depth: int
     parts, cols = work.shape
     active = active_columns(cols, input_density)
     if active == 0 or parts == 0:
-        return Imbalance(1.0, _bound_name(depth, active), True, 0.0, 0.0)
+        return Imbalance(bound=_bound_name(depth, active))
     if active >= cols:
         depth_one, unbounded = exact_bounds(work)
     else:
         depth_one, unbounded = sampled_bounds(work, active)
     cycles = finite_fifo_cycles(depth_one, unbounded, depth, active) * repeats
     ideal = active / cols * float(work.sum()) / parts * repeats
-    return Imbalance(ideal / cycles if cycles else 1.0, _bound_name(depth, active), True, ideal,
-                     cycles)
+    return Imbalance(efficiency=ideal / cycles if cycles else 1.0,
+                     bound=_bound_name(depth, active), ideal_cycles=ideal, cycles=cycles)
 
 
 def normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -277,7 +277,7 @@ def column_broadcast_expected(rows_per_pe: np.ndarray, cols: int, weight_density
         fillers_per_pe_column, dtype=np.float64)
     n = active_columns(cols, input_density)
     if n == 0:
-        return Imbalance(1.0, "binomial_expected_max, " + _bound_name(depth, n), False, 0.0, 0.0)
+        return Imbalance(bound="binomial_expected_max, " + _bound_name(depth, n), exact=False)
     f = float(fill.max(initial=0.0))
     tau = 1.0 / BROADCASTS_PER_CYCLE
     col_max = expected_max_binomial(rows, weight_density) + f
@@ -288,8 +288,9 @@ def column_broadcast_expected(rows_per_pe: np.ndarray, cols: int, weight_density
     cycles = finite_fifo_cycles(depth_one, unbounded, depth, n) * repeats
     ideal = n * float((rows * weight_density + fill).sum()) / parts * repeats
     cycles = max(cycles, ideal)
-    return Imbalance(ideal / cycles if cycles else 1.0,
-                     "binomial_expected_max, " + _bound_name(depth, n), False, ideal, cycles)
+    return Imbalance(efficiency=ideal / cycles if cycles else 1.0,
+                     bound="binomial_expected_max, " + _bound_name(depth, n), exact=False,
+                     ideal_cycles=ideal, cycles=cycles)
 
 
 def rows_imbalance(per_pe_work: np.ndarray, exact: bool, label: str) -> Imbalance:
@@ -300,4 +301,5 @@ def rows_imbalance(per_pe_work: np.ndarray, exact: bool, label: str) -> Imbalanc
     """
     work = np.asarray(per_pe_work, dtype=np.float64)
     cycles, ideal = float(work.max(initial=0.0)), float(work.mean()) if work.size else 0.0
-    return Imbalance(ideal / cycles if cycles else 1.0, label, exact, ideal, cycles)
+    return Imbalance(efficiency=ideal / cycles if cycles else 1.0, bound=label, exact=exact,
+                     ideal_cycles=ideal, cycles=cycles)

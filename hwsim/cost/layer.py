@@ -78,8 +78,9 @@ def weight_memory(layer: LayerWorkload, arch: Accelerator, stored=None) -> Weigh
     stored = stored if stored is not None else layer_weight_storage(layer, arch)
     dense = layer.weight_count * arch.compute.weight_bits / 8
     fmt = "n:m" if stored.structured is not None else str(stored.format)
-    return WeightMemory(dense, stored.total_bits / 8, stored.metadata_bytes, stored.value_bytes,
-                        stored.exact, fmt)
+    return WeightMemory(dense_bytes=dense, stored_bytes=stored.total_bits / 8,
+                        metadata_bytes=stored.metadata_bytes, value_bytes=stored.value_bytes,
+                        exact=stored.exact, format=fmt)
 
 
 def pointer_capacity_bytes(arch: Accelerator) -> int:
@@ -156,7 +157,7 @@ def _unsupported(layer: LayerWorkload, arch: Accelerator, reason: str) -> LayerC
     try:
         weights = weight_memory(layer, arch)
     except HwsimError:  # the storage itself may be what this arch cannot build
-        weights = WeightMemory(layer.weight_count * arch.compute.weight_bits / 8)
+        weights = WeightMemory(dense_bytes=layer.weight_count * arch.compute.weight_bits / 8)
     return LayerCost(name=layer.name, arch=arch.name, supported=False,
                      unsupported_reason=reason, batch=layer.batch,
                      macs_dense=layer.macs_dense, weight_count=layer.weight_count,

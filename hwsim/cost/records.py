@@ -84,7 +84,7 @@ class LayerMapping:
                 "text": str(self)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Imbalance:
     """Load balance of sparse work over PEs.
 
@@ -104,7 +104,7 @@ class Imbalance:
                 "ideal_cycles": self.ideal_cycles, "cycles": self.cycles}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WeightMemory:
     """Weight storage of one layer: dense bytes (``weight_count`` x arithmetic bits) vs the
     stored format (values + metadata), plus whether it fits the on-chip weight capacity."""

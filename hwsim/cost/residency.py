@@ -33,7 +33,7 @@ from hwsim.types import LayerKind, Residency
 from hwsim.workload.layer import LayerWorkload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ResidencyPlan:
     """Per-layer residency decisions of one network on one accelerator.
 
@@ -84,7 +84,8 @@ def plan_residency(layers: Sequence[LayerWorkload], arch: Accelerator,
         used += stored if keep and policy is Residency.NETWORK else 0.0
         flags.append(keep)
         reasons.append(why)
-    return ResidencyPlan(policy, tuple(flags), tuple(reasons), total <= capacity, capacity)
+    return ResidencyPlan(policy=policy, resident=tuple(flags), reasons=tuple(reasons),
+                         model_fits_on_chip=total <= capacity, capacity_bytes=capacity)
 
 
 def _decide(policy: Residency, stored: float, used: float, capacity: float) -> tuple[bool, str]:

@@ -44,10 +44,10 @@ def _scaled_pairs(costs: Sequence[LayerCost], attr: str, clock_hz: float):
 
 
 def _weights(ok: Sequence[LayerCost]) -> WeightMemory:
-    return WeightMemory(*(sum(getattr(c.weights, f) for c in ok) for f in
-                          ("dense_bytes", "stored_bytes", "metadata_bytes", "value_bytes")),
-                        all(c.weights.exact for c in ok),
-                        ok[0].weights.format if ok else "dense")
+    sums = {f: sum(getattr(c.weights, f) for c in ok)
+            for f in ("dense_bytes", "stored_bytes", "metadata_bytes", "value_bytes")}
+    return WeightMemory(**sums, exact=all(c.weights.exact for c in ok),
+                        format=ok[0].weights.format if ok else "dense")
 
 
 def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> NetworkTotal:
@@ -85,8 +85,10 @@ def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> N
         kv_cache_write_bytes=sum(c.kv_cache_write_bytes for c in ok),
         peak_activation_bytes=max((c.peak_activation_bytes for c in ok), default=0.0),
         utilization=issued / cycles if cycles else 0.0,
-        imbalance=Imbalance(ideal / modelled if modelled else 1.0, "sum over layers",
-                            all(c.imbalance.exact for c in ok), ideal, modelled))
+        imbalance=Imbalance(efficiency=ideal / modelled if modelled else 1.0,
+                            bound="sum over layers",
+                            exact=all(c.imbalance.exact for c in ok), ideal_cycles=ideal,
+                            cycles=modelled))
 
 
 def _all_weighted(costs, flag: str) -> bool:

@@ -41,7 +41,7 @@ from hwsim.sim.broadcast_fast import fast_pass
 from hwsim.sim.work import BroadcastWork
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BroadcastPlan:
     """Inputs of :func:`run_broadcast` besides the environment and the channel."""
 

@@ -101,7 +101,8 @@ def setup_tiled(layer: LayerWorkload, analytical: LayerCost, arch: Accelerator, 
     for (level, _), (r, w) in port.items():
         per_level[level] = per_level.get(level, 0.0) + r + w
     dram_bytes = analytical.dram_read_bytes + analytical.dram_write_bytes
-    plan = TiledPlan(walk, geometry(layer), layouts(layer, arch, paths),
-                     fill_levels(paths), analytical.compute_cycles, per_level,
-                     dma_chunk(options.dma_chunk_bytes, dram_bytes))
+    plan = TiledPlan(walk=walk, geometry=geometry(layer), layouts=layouts(layer, arch, paths),
+                     fill_level=fill_levels(paths), compute_cycles=analytical.compute_cycles,
+                     port_bytes=per_level,
+                     chunk_bytes=dma_chunk(options.dma_chunk_bytes, dram_bytes))
     return plan, port

@@ -151,10 +151,14 @@ def setup_broadcast(layer: LayerWorkload, arch: Accelerator, depth: int | None, 
     in_bytes = int(math.ceil(works[0].cols * in_bpe)) * len(works)
     out_bytes = int(math.ceil(layer.out_channels * out_bpe)) * len(works)
     bases = allocate({"inputs": in_bytes, "outputs": out_bytes}, arch.dram.row_buffer_bytes)
-    plan = BroadcastPlan(works, depth, options.broadcasts_per_cycle, in_bpe,
-                         paths[Operand.INPUTS].via_dram, out_bpe,
-                         paths[Operand.OUTPUTS].via_dram, options.dma_chunk_bytes,
-                         tuple(drain), bases["inputs"], bases["outputs"])
+    plan = BroadcastPlan(works=works, depth=depth,
+                         broadcasts_per_cycle=options.broadcasts_per_cycle,
+                         input_bytes_per_col=in_bpe,
+                         inputs_from_dram=paths[Operand.INPUTS].via_dram,
+                         output_bytes_per_row=out_bpe,
+                         outputs_to_dram=paths[Operand.OUTPUTS].via_dram,
+                         chunk_bytes=options.dma_chunk_bytes, drain_cycles=tuple(drain),
+                         input_base=bases["inputs"], output_base=bases["outputs"])
     pointer = next((l for l in arch.on_chip if Operand.WEIGHTS in l.metadata_for), None)
     setup = BroadcastSetup(plan, weight_level, pointer, in_levels, out_levels, bits,
                            arch.sparsity.weight_format.pointer_bits)

@@ -79,8 +79,9 @@ def _broadcast(layer, arch, options, ana, paths, env, dram, trace):
     onchip = onchip_bytes(setup, arch)
     cycles = {"dram": dram.counters.busy_cycles, **_level_cycles(arch, onchip)}
     compute = tally.pass_cycles + tally.drain_cycles
-    imb = Imbalance(lb_eff, f"simulated (fifo depth {depth or 'unbounded'})",
-                    not works[0].synthesised, busy / parts, tally.pass_cycles)
+    imb = Imbalance(efficiency=lb_eff, bound=f"simulated (fifo depth {depth or 'unbounded'})",
+                    exact=not works[0].synthesised, ideal_cycles=busy / parts,
+                    cycles=tally.pass_cycles)
     totals = RunTotals(int(env.now), compute, float(nonzeros), 0.0, float(entries),
                        float(entries), tuple(cycles.items()), imb, onchip, ("dram",))
     words = sum(int(p.words.sum()) for w in works for p in w.passes)

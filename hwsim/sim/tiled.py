@@ -48,7 +48,7 @@ class Geometry:
     dilation: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TiledPlan:
     """Inputs of :func:`run_tiled`: the walk, DRAM layouts (None for an operand that does not
     move through DRAM), the first on-chip level of each operand, the compute cycles, and the

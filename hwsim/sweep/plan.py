@@ -67,7 +67,7 @@ class ResolvedWorkload:
     digest: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepPlan:
     """Everything a sweep needs, already validated (see :func:`build_plan`)."""
 
@@ -120,9 +120,10 @@ def build_plan(spec: SweepSpec, spec_path) -> SweepPlan:
     digest = _digest(base_data)
     points = tuple(_point(combo, w, spec.objective, digest)
                    for combo in combos for w in workloads)
-    return SweepPlan(spec.name or Path(spec_path).stem, "grid" if spec.grid else "random",
-                     str(base_path), base_data, digest, workloads, axes, str(spec.objective),
-                     points, dropped)
+    return SweepPlan(name=spec.name or Path(spec_path).stem,
+                     kind="grid" if spec.grid else "random", base_path=str(base_path),
+                     base_data=base_data, base_digest=digest, workloads=workloads, axes=axes,
+                     objective=str(spec.objective), points=points, duplicates_dropped=dropped)
 
 
 MAX_POINTS = 10_000_000

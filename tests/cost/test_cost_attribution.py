@@ -18,7 +18,7 @@ from cost_helpers import ARCH_DIR
 
 def cost(energy, cycles, clock=1e9, stored=100.0):
     return LayerCost(name="l", arch="a", batch=1, energy_pj=energy, latency_cycles=cycles, clock_hz=clock,
-                     weights=WeightMemory(stored, stored))
+                     weights=WeightMemory(dense_bytes=stored, stored_bytes=stored))
 
 
 def test_attribution_worked_example():

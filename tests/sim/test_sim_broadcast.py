@@ -10,13 +10,21 @@ from hwsim.sim.trace import TraceRecorder, state_cycles
 from hwsim.sim.work import BroadcastWork, PassWork
 
 
+def _plan(works, depth, per_cycle, pe_events=False):
+    """On-chip inputs and outputs at 2 bytes per column / row, 2 KiB DMA chunks, no drain."""
+    return BroadcastPlan(works=works, depth=depth, broadcasts_per_cycle=per_cycle,
+                         input_bytes_per_col=2.0, inputs_from_dram=False,
+                         output_bytes_per_row=2.0, outputs_to_dram=False, chunk_bytes=2048,
+                         drain_cycles=(0,), pe_events=pe_events)
+
+
 def run(entries, depth, per_cycle=1, trace=True):
     """Broadcast every column of ``entries`` (P x cols) once, no DRAM, no drain."""
     e = np.array(entries, dtype=np.int64)
     work = BroadcastWork(e.shape[0], e.shape[1], np.arange(e.shape[1]),
                          (PassWork((0, e.shape[0]), e, e, np.zeros(e.shape[0], int)),),
                          int(e.sum()), False, e.sum(axis=1))
-    plan = BroadcastPlan((work,), depth, per_cycle, 2.0, False, 2.0, False, 2048, (0,))
+    plan = _plan((work,), depth, per_cycle)
     env = simpy.Environment()
     recorder = TraceRecorder(trace)
     tally = run_broadcast(env, None, plan, recorder)
@@ -114,8 +122,7 @@ def _tallies(e, depth, per, pe_events, images=2):
     work = BroadcastWork(e.shape[0], e.shape[1], np.arange(e.shape[1]),
                          (PassWork((0, e.shape[0]), e, e, np.zeros(e.shape[0], int)),),
                          int(e.sum()), False, e.sum(axis=1))
-    plan = BroadcastPlan((work,) * images, depth, per, 2.0, False, 2.0, False, 2048, (0,),
-                         pe_events=pe_events)
+    plan = _plan((work,) * images, depth, per, pe_events=pe_events)
     env = simpy.Environment()
     t = run_broadcast(env, None, plan, TraceRecorder(False))
     env.run()

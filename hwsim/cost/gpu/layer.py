@@ -138,9 +138,11 @@ def _cost(layer, arch, work: KernelWork, line: Roofline, from_hbm, notes) -> Lay
     notes = notes + power_note(arch, sum(comp.values()), line.latency_cycles)
     l2_size = arch.level(arch.gpu.l2_level).total_size_bytes
     dense_bytes = layer.weight_count * arch.gpu.value_bits / 8
-    weights = WeightMemory(dense_bytes, work.weight_bytes, work.weight_metadata_bytes,
-                           work.weight_value_bytes, layer.has_mask or work.kernel in
-                           (GpuKernel.DENSE, GpuKernel.SEMI_STRUCTURED), str(work.kernel))
+    weights = WeightMemory(dense_bytes=dense_bytes, stored_bytes=work.weight_bytes,
+                           metadata_bytes=work.weight_metadata_bytes,
+                           value_bytes=work.weight_value_bytes,
+                           exact=layer.has_mask or work.kernel in
+                           (GpuKernel.DENSE, GpuKernel.SEMI_STRUCTURED), format=str(work.kernel))
     peak_macs = arch.gpu.dense_macs_per_cycle * line.latency_cycles
     return LayerCost(
         name=layer.name, arch=arch.name, batch=layer.batch, macs_dense=layer.macs_dense,
