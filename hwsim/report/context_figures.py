@@ -4,7 +4,7 @@ document alone (:func:`hwsim.cost.context.context_sweep`; ``hwsim estimate ...
 
 Files written by :func:`write_context_report` into ``DIR``: ``context_sweep.json`` (the
 document), ``context_sweep.csv`` (one row per context: per-token energy in J and latency in
-s, pruned and dense, KV-cache MB, tokens/s), ``context_sweep.png`` / ``.svg`` (two panels:
+s, pruned and dense, KV-cache MiB, tokens/s), ``context_sweep.png`` / ``.svg`` (two panels:
 energy per token and latency per token against the context, pruned solid, dense dashed) and
 ``context_sweep.md`` (the table). Example: ``write_context_report(load_json(p), "out/")``
 rebuilds the files from a saved document.
@@ -18,11 +18,11 @@ from hwsim.report.writers import csv_text, write_bytes, write_json, write_text
 
 COLUMNS = ("context_len", "energy_per_token_j_pruned", "energy_per_token_j_dense",
            "latency_per_token_s_pruned", "latency_per_token_s_dense", "tokens_per_s_pruned",
-           "tokens_per_s_dense", "kv_cache_read_mb", "bottleneck_pruned", "bottleneck_dense")
+           "tokens_per_s_dense", "kv_cache_read_mib", "bottleneck_pruned", "bottleneck_dense")
 
 
 def context_rows(results: dict) -> list[dict]:
-    """One flat row per context length (columns :data:`COLUMNS`, SI units: J, s, MB)."""
+    """One flat row per context length (columns :data:`COLUMNS`; J, s, binary MiB)."""
     rows = []
     for point in results["points"]:
         p, d = point["pruned"], point["dense"]
@@ -33,7 +33,7 @@ def context_rows(results: dict) -> list[dict]:
                      "latency_per_token_s_dense": d["latency_per_token_s"],
                      "tokens_per_s_pruned": p["tokens_per_s"],
                      "tokens_per_s_dense": d["tokens_per_s"],
-                     "kv_cache_read_mb": p["kv_cache_read_bytes"] / 1e6,
+                     "kv_cache_read_mib": p["kv_cache_read_bytes"] / 2**20,
                      "bottleneck_pruned": p["bottleneck"], "bottleneck_dense": d["bottleneck"]})
     return rows
 
@@ -88,7 +88,7 @@ def context_figure(results: dict):
 def context_markdown(results: dict) -> str:
     """The rows as a Markdown table under a title line."""
     head = ("context", "energy/token pruned (mJ)", "dense (mJ)", "latency/token pruned (ms)",
-            "dense (ms)", "tokens/s pruned", "KV read (MB)", "bound pruned|dense")
+            "dense (ms)", "tokens/s pruned", "KV read (MiB)", "bound pruned / dense")
     lines = [f"# {_title(results)}", "", "| " + " | ".join(head) + " |",
              "|" + "---|" * len(head)]
     for r in context_rows(results):
@@ -96,8 +96,8 @@ def context_markdown(results: dict) -> str:
                  f"{r['energy_per_token_j_dense'] * 1e3:.4g}",
                  f"{r['latency_per_token_s_pruned'] * 1e3:.4g}",
                  f"{r['latency_per_token_s_dense'] * 1e3:.4g}",
-                 f"{r['tokens_per_s_pruned']:.4g}", f"{r['kv_cache_read_mb']:.4g}",
-                 f"{r['bottleneck_pruned']}|{r['bottleneck_dense']}")
+                 f"{r['tokens_per_s_pruned']:.4g}", f"{r['kv_cache_read_mib']:.4g}",
+                 f"{r['bottleneck_pruned']} / {r['bottleneck_dense']}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
