@@ -66,31 +66,3 @@ class PruneResult:
     @property
     def compression_x(self) -> float:
         return self.summary["final"]["compression_x"]
-
-
-def table_header(layers: list[str]) -> str:
-    """Header of the per-iteration table: iteration, phase, kept per layer, total, x, acc."""
-    cells = ["iter", "phase"] + [f"{name} kept" for name in layers] + [
-        "total kept", "compr.", "acc pruned", "acc retrained"]
-    return _join(cells, len(layers))
-
-
-def table_row(record: IterationRecord | None, layers: list[str], dense_total: int = 0,
-              dense_accuracy: float = 0.0, totals: dict | None = None) -> str:
-    """One row; ``record`` None gives the dense baseline's row."""
-    if record is None:
-        cells = ["dense", "-"] + [f"{totals[n]:,} (100%)" for n in layers] + [
-            f"{dense_total:,}", "1.0x", "-", f"{dense_accuracy:.2f}%"]
-    else:
-        cells = [str(record.index), record.phase] + [
-            f"{record.kept_weights[n]:,} ({100 * record.kept_weights[n] / totals[n]:.0f}%)"
-            for n in layers] + [f"{record.kept_total:,}", f"{record.compression_x:.1f}x",
-                                f"{record.accuracy_pruned_pct:.2f}%",
-                                f"{record.test_accuracy_pct:.2f}%"]
-    return _join(cells, len(layers))
-
-
-def _join(cells: list[str], n_layers: int) -> str:
-    """Right-aligned cells: 5 wide for the iteration and phase, 16 for layers, 13 for the rest."""
-    widths = [5, 5] + [16] * n_layers + [13] * 4
-    return "  ".join(f"{cell:>{width}}" for cell, width in zip(cells, widths))
