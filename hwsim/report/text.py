@@ -27,13 +27,14 @@ def savings_cells(row: LayerRow) -> list[str]:
     """The cells of one row of the per-layer savings table."""
     if not row.supported:
         return [row.name, "unsupported", row.unsupported_reason or "", "", "", "", "", ""]
+    stores = row.weights_dense > 0  # act x act matmuls and vector layers store no weights
     return [
         row.name,
-        f"{count_text(row.weights_kept)} ({pct_text(row.weight_density)})",
+        f"{count_text(row.weights_kept)} ({pct_text(row.weight_density)})" if stores else "-",
         f"{count_text(row.macs_dense)} -> {count_text(row.macs_effective)}",
         f"{bytes_text(row.weight_bytes_baseline)} -> {bytes_text(row.weight_bytes_stored)} "
         f"({signed_times_text(row.storage_x)})",
-        "yes" if row.weights_fit_on_chip else "no",
+        ("yes" if row.weights_fit_on_chip else "no") if stores else "-",
         f"{energy_text(row.energy_pj_dense)} -> {energy_text(row.energy_pj_pruned)} "
         f"({signed_times_text(row.energy_x)})",
         f"{seconds_text(row.latency_s_dense)} -> {seconds_text(row.latency_s_pruned)} "
