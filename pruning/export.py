@@ -92,13 +92,7 @@ def export_pruned(model: nn.Module, sample_inputs: torch.Tensor, name: str,
     if len(sample_inputs) == 0:
         raise HwsimError("export needs at least one sample input")
     graph = export_graph(model, sample_inputs, name)
-    profile = source or f"measured on {len(sample_inputs)} sample inputs"
-    checks = check_model(model, n_m) if n_m else {}
-    if checks:
-        profile = f"{profile}; {describe_checks(checks)}"
-        message = violation_message(checks, name)
-        if message:
-            warnings.warn(message, stacklevel=2)
+    profile, checks = _provenance(model, name, len(sample_inputs), source, n_m)
     network = Network(name, graph.network.layers, profile)
     return ExportResult(network, graph.unsupported, graph.traced_with, graph.samples, checks,
                         graph.coverage, graph.fallback_reason)
@@ -136,15 +130,23 @@ def export_model(model: nn.Module, sample_inputs: torch.Tensor, name: str,
     finally:
         model.train(was_training)
     layers, unsupported = _build_layers(model, stats, list(graph.unsupported))
-    profile = source or f"measured on {len(sample_inputs)} sample inputs"
+    profile, checks = _provenance(model, name, len(sample_inputs), source, n_m)
+    return ExportResult(Network(name, tuple(layers), profile), tuple(unsupported),
+                        graph.traced_with, len(sample_inputs), checks)
+
+
+def _provenance(model: nn.Module, name: str, samples: int, source: str | None,
+                n_m: dict[str, tuple[int, int]] | None) -> tuple[str, dict]:
+    """The network's provenance line and the N:M check per layer (a violation warns, never
+    fails): ``("measured on 16 sample inputs; ...", {"fc1": ...})``."""
+    profile = source or f"measured on {samples} sample inputs"
     checks = check_model(model, n_m) if n_m else {}
     if checks:
         profile = f"{profile}; {describe_checks(checks)}"
         message = violation_message(checks, name)
         if message:
-            warnings.warn(message, stacklevel=2)
-    return ExportResult(Network(name, tuple(layers), profile), tuple(unsupported),
-                        graph.traced_with, len(sample_inputs), checks)
+            warnings.warn(message, stacklevel=3)
+    return profile, checks
 
 
 # ---- measurement ----------------------------------------------------------------------------

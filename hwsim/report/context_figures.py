@@ -46,32 +46,29 @@ def _title(results: dict) -> str:
             f"{results['batch']}, {kv}, pruned = {profile}")
 
 
-def plot_energy_per_token(ax, results: dict):
-    """Energy per token (mJ) against the context length; returns the figure."""
+def _plot_per_token(ax, results: dict, key: str, ylabel: str):
+    """``key`` (``energy_per_token_j`` or ``latency_per_token_s``) x 1e3, pruned solid and
+    dense dashed, against the context length on a log axis; returns the figure."""
     rows = context_rows(results)
     x = [r["context_len"] for r in rows]
-    ax.plot(x, [r["energy_per_token_j_pruned"] * 1e3 for r in rows], "o-", label="pruned")
-    ax.plot(x, [r["energy_per_token_j_dense"] * 1e3 for r in rows], "s--", label="dense")
-    ax.set(xscale="log", xlabel="context length (tokens)", ylabel="energy per token (mJ)")
+    ax.plot(x, [r[f"{key}_pruned"] * 1e3 for r in rows], "o-", label="pruned")
+    ax.plot(x, [r[f"{key}_dense"] * 1e3 for r in rows], "s--", label="dense")
+    ax.set(xscale="log", xlabel="context length (tokens)", ylabel=ylabel)
     ax.minorticks_off()
     ax.set_xticks(x, [str(v) for v in x])
     ax.grid(True, alpha=0.3)
     ax.legend()
     return ax.figure
+
+
+def plot_energy_per_token(ax, results: dict):
+    """Energy per token (mJ) against the context length; returns the figure."""
+    return _plot_per_token(ax, results, "energy_per_token_j", "energy per token (mJ)")
 
 
 def plot_latency_per_token(ax, results: dict):
     """Latency per token (ms) against the context length; returns the figure."""
-    rows = context_rows(results)
-    x = [r["context_len"] for r in rows]
-    ax.plot(x, [r["latency_per_token_s_pruned"] * 1e3 for r in rows], "o-", label="pruned")
-    ax.plot(x, [r["latency_per_token_s_dense"] * 1e3 for r in rows], "s--", label="dense")
-    ax.set(xscale="log", xlabel="context length (tokens)", ylabel="latency per token (ms)")
-    ax.minorticks_off()
-    ax.set_xticks(x, [str(v) for v in x])
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    return ax.figure
+    return _plot_per_token(ax, results, "latency_per_token_s", "latency per token (ms)")
 
 
 def context_figure(results: dict):
