@@ -200,7 +200,7 @@ def _on_chip_level(name: str, level: OnChipLevelConfig, ctx: _Context):
         operands=frozenset(level.operands), leakage_power_mw=level.leakage_power_mw,
         banks=level.banks, access_latency_cycles=level.access_latency_cycles,
         source=_join(level.source, f"read: {read[1]}"),
-        metadata_for=frozenset(level.metadata_for))
+        metadata_for=frozenset(level.metadata_for), ports=level.ports)
     return built, _level_rows(built, write[1])
 
 
@@ -218,7 +218,7 @@ def _compute(cfg: ComputeConfig, ctx: _Context) -> ComputeArray:
         weight_bits=cfg.weight_bits, activation_bits=cfg.activation_bits,
         accumulator_bits=cfg.accumulator_bits, mac_energy_pj=mac,
         gated_mac_energy_fraction=cfg.gated_mac_energy_fraction,
-        weight_double_buffer=cfg.weight_double_buffer,
+        weight_double_buffer=cfg.weight_double_buffer, weight_wavefront=cfg.weight_wavefront,
         source=_join(cfg.source, f"MAC: {how}"))
 
 

@@ -50,6 +50,7 @@ class MemoryLevel:
     access_latency_cycles: int = 0
     source: str = ""
     metadata_for: frozenset[Operand] = frozenset()
+    ports: str = "shared"  # "separate": reads and writes each at the full bandwidth
 
     @property
     def width_bytes(self) -> float:
@@ -98,6 +99,7 @@ class ComputeArray:
     gated_mac_energy_fraction: float = 0.0
     source: str = ""
     weight_double_buffer: bool = False  # ws: next fold's weights fill during this fold
+    weight_wavefront: bool = False  # ws: folds stream back to back (needs double buffering)
 
     @property
     def peak_macs_per_cycle(self) -> int:

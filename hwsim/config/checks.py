@@ -240,6 +240,10 @@ def compute_fields(parts: ConfigParts) -> Iterator[Problem]:
         yield Problem(path="compute.weight_double_buffer", requirement="must be false unless "
                       f"dataflow is weight_stationary (dataflow is {parts.dataflow})",
                       value=True)
+    if compute.weight_wavefront and not compute.weight_double_buffer:
+        yield Problem(path="compute.weight_wavefront", requirement="must be false unless "
+                      "compute.weight_double_buffer is true (the next fold's weights must be "
+                      "preloaded)", value=True)
 
 
 def sparse_formats(parts: ConfigParts) -> Iterator[Problem]:

@@ -105,6 +105,10 @@ class OnChipLevelConfig(_LevelConfig):
     """An SRAM buffer or register file, ``size_bytes`` and bandwidth per instance.
 
     Without a bandwidth, one access of ``width_bits`` per bank per cycle is assumed.
+    ``ports``: ``shared`` (default) moves reads and writes through the same bandwidth, time
+    (read + write) / bandwidth; ``separate`` gives reads and writes their own ports (TPU1's
+    Weight FIFO, written from Weight Memory while the matrix unit reads it, Jouppi et al.
+    ISCA 2017 Sec. 2), time max(read, write) / bandwidth. Energy is the same either way.
     ``operands`` may be empty for a level that only holds ``metadata_for`` an operand (EIE's
     pointer SRAM holds the weights' CSC column pointers).
     """
@@ -115,6 +119,7 @@ class OnChipLevelConfig(_LevelConfig):
     operands: tuple[Operand, ...]
     banks: PositiveInt = 1
     access_latency_cycles: NonNegInt = 0
+    ports: Literal["shared", "separate"] = "shared"
 
     _check_operands = field_validator("operands")(_no_repeats)
 
@@ -147,7 +152,9 @@ class ComputeConfig(_Section):
     results before they are written (:mod:`hwsim.config.vector`). ``weight_double_buffer``
     (weight_stationary only): a second weight register per PE, so the next fold's weights
     shift in while the current fold computes (TPU1, Jouppi et al. ISCA 2017 Sec. 2;
-    :mod:`hwsim.cost.systolic`)."""
+    :mod:`hwsim.cost.systolic`). ``weight_wavefront`` (needs ``weight_double_buffer``):
+    successive folds stream back to back, the preloaded weights taking effect with the
+    advancing wave (TPU1 Sec. 2), skew and drain paid once per layer."""
 
     pe_count: PositiveInt
     array_rows: PositiveInt
@@ -163,6 +170,7 @@ class ComputeConfig(_Section):
     runs: Optional[tuple[LayerKind, ...]] = None
     output_activations: tuple[Activation, ...] = ()
     weight_double_buffer: StrictBool = False
+    weight_wavefront: StrictBool = False
     source: str = ""
 
     _check_runs = field_validator("runs")(check_mac_kinds)

@@ -254,7 +254,7 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
         energy = energy + level_energy(levels[name], nums.levels[name], pick(r), pick(w), col)
     if not timed:
         return energy, {}
-    transfers = {n: transfer(nums.levels[n], pick(r) + pick(w), col)
+    transfers = {n: transfer(nums.levels[n], en.port_bytes(levels[n], pick(r), pick(w)), col)
                  for n, (r, w) in per_level.items()}
     latency = np.maximum(tpl.inp.compute_cycles, 0.0)
     for cycles in transfers.values():
@@ -345,8 +345,9 @@ def _band(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     if inp.objective is not Objective.ENERGY or np.any(nums.leak):
         for name, (r, w) in per_level.items():
             bw = nums.levels[name]["bw"][:, None]
-            latency = np.maximum(latency, np.where(bw > 0, flat(r + w)[None] /
-                                                   np.where(bw > 0, bw, 1.0), 0.0))
+            moved = flat(en.port_bytes(levels[name], r, w))[None]
+            latency = np.maximum(latency, np.where(bw > 0, moved / np.where(bw > 0, bw, 1.0),
+                                                   0.0))
         energy = energy + nums.leak[:, None] * (latency / nums.clock[:, None]) * en.PJ_PER_MW_S
     score = np.where(feasible_k, _objective(inp.objective, energy, latency), np.inf)
     best = score.min(axis=1, keepdims=True)

@@ -3,7 +3,8 @@
 * Systolic dataflows (ws / os / is): SCALE-Sim's fold-by-fold count
   (:mod:`hwsim.cost.systolic`), on the N:M-compressed reduction when N:M applies; with
   ``compute.weight_double_buffer`` (ws) each fold's weight fill after the first overlaps the
-  previous fold's stream and drain.
+  previous fold's stream and drain; with ``compute.weight_wavefront`` too, folds stream back
+  to back and the skew and drain are paid once.
 * Row stationary, multi-MAC PEs and other arrays: ``G x prod_d ceil(D_d / s_d)`` (spatial
   folds x temporal iterations, no fill/drain) with the spatial factors of
   :mod:`hwsim.cost.dataflow` (N:M: the reduction C is compressed to ``ceil(C n / m)``).
@@ -71,7 +72,7 @@ def _base_cycles(layer: LayerWorkload, arch: Accelerator, macs: MacCounts) -> fl
         rows, cols = (c.array_rows, c.array_cols) if c.array_rows * c.array_cols == \
             c.pe_count else (c.pe_count, 1)
         return float(systolic_cycles(arch.dataflow, rows, cols, gemm,
-                                     c.weight_double_buffer).cycles)
+                                     c.weight_double_buffer, c.weight_wavefront).cycles)
     spatial = spatial_unrolling(arch, bounds).factors
     total = float(bounds.groups)
     for d in DIMS:

@@ -6,7 +6,9 @@
 * MACs: ``mac_energy_pj`` x (full MACs + gated MACs x ``gated_mac_energy_fraction``).
 * Weight sharing: one codebook lookup (``lookup_energy_pj``) per weight value read by a MAC.
 * Leakage: sum of ``leakage_power_mw x instances`` x latency (1 mW for 1 s = 1e9 pJ).
-* Transfer time of a level: its bytes / (``bandwidth_bytes_per_cycle x instances``).
+* Transfer time of a level: its bytes / (``bandwidth_bytes_per_cycle x instances``); the
+  bytes are reads + writes on ``shared`` ports, max(reads, writes) on ``separate`` ones
+  (TPU1's Weight FIFO is written and read at once).
 
 Worked example (the issue's tiny case): 1,000 bytes read from a DRAM of 32-bit width at
 400 pJ per access (100 pJ/byte) = 250 accesses = 100,000 pJ; the same bytes from an SRAM at
@@ -46,6 +48,24 @@ def transfer_cycles(level: MemoryLevel, nbytes):
     """
     bandwidth = level.total_bandwidth_bytes_per_cycle
     return nbytes / bandwidth if bandwidth > 0 else np.zeros_like(np.asarray(nbytes, float))
+
+
+def port_bytes(level: MemoryLevel, read_bytes, write_bytes):
+    """Bytes that bind the level's ports: read + write (``ports: shared``), or the larger of
+    the two (``ports: separate``: reads and writes each have the full bandwidth).
+
+    Example: 300 read, 100 written -> 400 shared, 300 separate; at 32 bytes/cycle 12.5 vs
+    9.375 cycles.
+    """
+    if level.ports == "separate":
+        return np.maximum(read_bytes, write_bytes)
+    return read_bytes + write_bytes
+
+
+def level_transfer_cycles(level: MemoryLevel, read_bytes, write_bytes):
+    """:func:`transfer_cycles` of :func:`port_bytes`; e.g. 300 / 100 bytes on a separate-port
+    level of 32 bytes/cycle -> 9.375 cycles (12.5 shared)."""
+    return transfer_cycles(level, port_bytes(level, read_bytes, write_bytes))
 
 
 def leakage_power_mw(arch: Accelerator) -> float:

@@ -230,8 +230,8 @@ def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs, keep=None,
     energy = inp.fixed_energy_pj + en.codebook_energy_pj(arch, flows.latch_weight_values)
     for name, (r, w) in per_level.items():
         energy = energy + en.level_energy_pj(levels[name], r, w)
-    per_level = {name: r + w for name, (r, w) in per_level.items()}
-    transfers = {n: en.transfer_cycles(levels[n], b) for n, b in per_level.items()}
+    transfers = {n: en.level_transfer_cycles(levels[n], r, w)
+                 for n, (r, w) in per_level.items()}
     latency = np.maximum(inp.compute_cycles, 0.0)
     for cycles in transfers.values():
         latency = np.maximum(latency, cycles)

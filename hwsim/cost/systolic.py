@@ -32,6 +32,14 @@ only the first fold pays its fill: ``fill + F x cd + (F - 1) x (max(fill, cd) - 
 ``F`` folds (all groups), ``fill = A_r``, ``cd = A_r + A_c + T - 2``. SCALE-Sim does not
 overlap the fill, so its cross-check runs with the option off.
 
+Wavefront fold pipelining (ws, on top of double buffering, ``compute.weight_wavefront``): in
+TPU1 the preloaded weights "take effect with the advancing wave alongside the first data of a
+new block" (Jouppi et al., ISCA 2017, Sec. 2), so the next fold's stream follows the current
+one without waiting for its skew and drain; each fold costs ``max(T, fill)`` (its stream, or
+the weight shift-in when that is longer) and the array's skew and drain ``A_r + A_c - 2`` are
+paid once: ``fill + F x max(T, fill) + A_r + A_c - 2``. One fold gives the double-buffered
+``fill + cd`` exactly.
+
 Worked example (AlexNet conv1 on a 32x32 ws array, SCALE-Sim's golden test): CRS = 11*11*3 =
 363, K = 96, NPQ = 55*55 = 3025 -> ceil(363/32) * ceil(96/32) = 12 * 3 = 36 folds of
 2*32 + 32 + 3025 - 2 = 3119 cycles = 112,284 cycles (SCALE-Sim prints 112,283). Double
@@ -114,14 +122,30 @@ def double_buffered_cycles(rows: int, cols: int, t: int, folds: int) -> int:
     return fill + folds * cd + (folds - 1) * (max(fill, cd) - cd)
 
 
+def wavefront_cycles(rows: int, cols: int, t: int, folds: int) -> int:
+    """Cycles of ``folds`` double-buffered ws folds that stream back to back (module
+    docstring): ``fill + F max(t, fill) + rows + cols - 2``, ``fill = rows``; 0 folds -> 0.
+
+    Example: 2x2 array, t = 3, 3 folds -> 2 + 3 * max(3, 2) + 2 + 2 - 2 = 13 cycles
+    (double buffered 17, plain 21). One fold: 2 + 3 + 2 = 7 = the double-buffered 2 + 5.
+    Batch-1 decode on 32 x 32 (t = 1): the weight shift-in binds, 32 + F x 32 + 62.
+    """
+    if folds <= 0:
+        return 0
+    fill = rows
+    return fill + folds * max(t, fill) + rows + cols - 2
+
+
 def systolic_cycles(dataflow: Dataflow, rows: int, cols: int, gemm: GemmView,
-                    weight_double_buffer: bool = False) -> SystolicCycles:
+                    weight_double_buffer: bool = False,
+                    weight_wavefront: bool = False) -> SystolicCycles:
     """Fold-by-fold compute cycles of ``gemm`` on a ``rows x cols`` array (module docstring).
 
     Example: ws, 4x4 array, CRS = 6, K = 5, NPQ = 10 -> ceil(6/4) * ceil(5/4) = 4 folds of
     2*4 + 4 + 10 - 2 = 20 cycles = 80 cycles; mapping efficiency = (4*4 + 4*1 + 2*4 + 2*1)
     / (4 * 16) = 30/64. With ``weight_double_buffer`` (ws only): 4 + 4 * (4 + 4 + 10 - 2)
-    = 68 cycles, ``cycles_per_fold`` then the steady-state max(fill, cd) = 16.
+    = 68 cycles, ``cycles_per_fold`` then the steady-state max(fill, cd) = 16. With
+    ``weight_wavefront`` too: 4 + 4 * max(10, 4) + 4 + 4 - 2 = 50 cycles, 10 per fold.
     """
     sr, sc, t = operand_dims(dataflow, gemm)
     row_folds, col_folds = math.ceil(sr / rows), math.ceil(sc / cols)
@@ -129,11 +153,18 @@ def systolic_cycles(dataflow: Dataflow, rows: int, cols: int, gemm: GemmView,
     per_fold = fold_cycles(dataflow, rows, cols, t)
     used = sr * sc  # sum over folds of used PEs (the folds tile Sr x Sc exactly)
     efficiency = used / (folds * rows * cols)
+    if weight_wavefront and not weight_double_buffer:
+        raise ValueError("weight wavefront pipelining needs weight double buffering")
     if weight_double_buffer:
         if dataflow is not Dataflow.WEIGHT_STATIONARY:
             raise ValueError(f"weight double buffering applies to weight_stationary, not "
                              f"{dataflow}")
         total = folds * gemm.groups
+        if weight_wavefront:
+            return SystolicCycles(sr=sr, sc=sc, t=t, folds=total,
+                                  cycles_per_fold=max(rows, t),
+                                  cycles=wavefront_cycles(rows, cols, t, total),
+                                  mapping_efficiency=efficiency)
         return SystolicCycles(sr=sr, sc=sc, t=t, folds=total,
                               cycles_per_fold=max(rows, rows + cols + t - 2),
                               cycles=double_buffered_cycles(rows, cols, t, total),

@@ -103,11 +103,14 @@ def vector_timing(layer: LayerWorkload, arch: Accelerator) -> VectorTiming:
     chunks = max(1, math.ceil(in_bytes / max(1, limit)))
     bandwidth = arch.dram.total_bandwidth_bytes_per_cycle
     ops = math.ceil(layer.vector_ops / chunks / arch.vector.peak_ops_per_cycle)
-    ports: dict[str, float] = {}
+    moved: dict[str, tuple[float, float]] = {}
     for name, _, r, w in vector_flows(arch, in_bytes / chunks, out_bytes / chunks):
         level = arch.level(name)
         if level.kind is not MemoryKind.DRAM and level.total_bandwidth_bytes_per_cycle > 0:
-            ports[name] = ports.get(name, 0.0) + (r + w) / level.total_bandwidth_bytes_per_cycle
+            pr, pw = moved.get(name, (0.0, 0.0))
+            moved[name] = (pr + r, pw + w)
+    ports = {name: float(en.level_transfer_cycles(arch.level(name), r, w))
+             for name, (r, w) in moved.items()}
     slowest = max(ports, key=ports.get) if ports else None
     port = math.ceil(ports[slowest]) if slowest else 0
     return VectorTiming(chunks, in_bytes / chunks / bandwidth, out_bytes / chunks / bandwidth,
@@ -122,11 +125,12 @@ def estimate_vector(layer: LayerWorkload, arch: Accelerator) -> LayerCost:
     out_bytes = layer.output_count * output_element_bytes(layer, arch)
     flows = vector_flows(arch, in_bytes, out_bytes)
     traffic = tuple(_row(arch, name, op, r, w) for name, op, r, w in flows)
-    transfers: dict[str, float] = {}
+    moved: dict[str, tuple[float, float]] = {}
     for t in traffic:
-        level = arch.level(t.level)
-        transfers[t.level] = transfers.get(t.level, 0.0) + float(
-            en.transfer_cycles(level, t.read_bytes + t.write_bytes))
+        pr, pw = moved.get(t.level, (0.0, 0.0))
+        moved[t.level] = (pr + t.read_bytes, pw + t.write_bytes)
+    transfers = {name: float(en.level_transfer_cycles(arch.level(name), r, w))
+                 for name, (r, w) in moved.items()}
     timing = vector_timing(layer, arch)
     ops = layer.vector_ops
     latency = timing.latency

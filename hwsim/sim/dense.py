@@ -99,7 +99,8 @@ def setup_tiled(layer: LayerWorkload, analytical: LayerCost, arch: Accelerator, 
     port = array_port_bytes(analytical, paths)
     per_level: dict = {}
     for (level, _), (r, w) in port.items():
-        per_level[level] = per_level.get(level, 0.0) + r + w
+        pr, pw = per_level.get(level, (0.0, 0.0))
+        per_level[level] = (pr + r, pw + w)
     dram_bytes = analytical.dram_read_bytes + analytical.dram_write_bytes
     plan = TiledPlan(walk=walk, geometry=geometry(layer), layouts=layouts(layer, arch, paths),
                      fill_level=fill_levels(paths), compute_cycles=analytical.compute_cycles,

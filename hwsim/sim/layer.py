@@ -21,6 +21,7 @@ from typing import Iterable
 import simpy
 
 from hwsim.arch.model import Accelerator
+from hwsim.cost.energy import level_transfer_cycles
 from hwsim.cost.layer import EstimateOptions, estimate_layer
 from hwsim.cost.fusion import fused_cost, fused_producer, unfuse_orphans
 from hwsim.cost.pinning import layer_pins
@@ -58,11 +59,12 @@ def _run(env: simpy.Environment) -> int:
 
 def _level_cycles(arch: Accelerator, onchip: dict) -> dict:
     levels = {l.name: l for l in arch.memories}
-    out: dict = {}
+    moved: dict = {}
     for (name, _), (r, w) in onchip.items():
-        bw = levels[name].total_bandwidth_bytes_per_cycle
-        out[name] = out.get(name, 0.0) + ((r + w) / bw if bw > 0 else 0.0)
-    return out
+        pr, pw = moved.get(name, (0.0, 0.0))
+        moved[name] = (pr + r, pw + w)
+    return {name: float(level_transfer_cycles(levels[name], r, w))
+            for name, (r, w) in moved.items()}
 
 
 def _broadcast(layer, arch, options, ana, paths, env, dram, trace):

@@ -52,7 +52,7 @@ class Geometry:
 class TiledPlan:
     """Inputs of :func:`run_tiled`: the walk, DRAM layouts (None for an operand that does not
     move through DRAM), the first on-chip level of each operand, the compute cycles, and the
-    PE-side on-chip bytes per level for the whole layer."""
+    PE-side on-chip (read, write) bytes per level for the whole layer."""
 
     walk: TileWalk
     geometry: Geometry
@@ -139,7 +139,7 @@ def _move(env, dram, ports, plan: TiledPlan, operand: str, layout_key: str, step
             tally.add_onchip(level, operand, read=nbytes)
         else:
             tally.add_onchip(level, operand, write=nbytes)
-        port = env.process(ports[level].use(nbytes, label))
+        port = env.process(ports[level].use(nbytes, label, "read" if write else "write"))
     for req_starts, req_lengths in split_requests(starts, lengths, plan.chunk_bytes):
         yield from dram.transfer(req_starts, req_lengths, write, operand, label)
     if port is not None:
@@ -166,9 +166,18 @@ def _dma_in(env, dram, ports, plan: TiledPlan, slots, loaded, tally, trace):
         trace.log(env.now, "dma_in", "idle")
 
 
+def _array_port_uses(env, port, read: float, write: float, label: str) -> list:
+    """The array's use of one level in one step: one use of read + write bytes on shared
+    ports, a read use and a write use side by side on separate ones."""
+    if port.level.ports != "separate":
+        return [env.process(port.use(read + write, label))]
+    return [env.process(port.use(nbytes, label, direction))
+            for nbytes, direction in ((read, "read"), (write, "write")) if nbytes > 0]
+
+
 def _array(env, ports, plan: TiledPlan, slots, loaded, out_slots, writes, tally, trace):
     carry = _Carry()
-    total_port = {name: b for name, b in plan.port_bytes.items() if b > 0}
+    total_port = {name: rw for name, rw in plan.port_bytes.items() if sum(rw) > 0}
     for s, step in enumerate(plan.walk.steps):
         start = env.now
         if not loaded.items:
@@ -185,8 +194,9 @@ def _array(env, ports, plan: TiledPlan, slots, loaded, out_slots, writes, tally,
         trace.log(env.now, "array", "busy", f"step {s}")
         compute = carry.whole(plan.compute_cycles * step.macs_share)
         work = [env.timeout(compute)]
-        work += [env.process(ports[name].use(b * step.macs_share, f"array step {s}"))
-                 for name, b in total_port.items()]
+        for name, (r, w) in total_port.items():
+            work += _array_port_uses(env, ports[name], r * step.macs_share,
+                                     w * step.macs_share, f"array step {s}")
         began = env.now
         yield env.all_of(work)
         tally.compute += compute

@@ -34,3 +34,24 @@ def test_shipped_systolic_ws_is_double_buffered_and_scalesim_translation_is_not(
     translation must not overlap the fill, as SCALE-Sim does not."""
     assert load_arch("arch_configs/systolic_ws.yaml").compute.weight_double_buffer
     assert not load_arch("benchmarks/peers/scalesim_32x32.yaml").compute.weight_double_buffer
+
+
+def test_wavefront_needs_double_buffering(base, messages):
+    base["dataflow"] = "weight_stationary"
+    base["compute"]["weight_wavefront"] = True
+    assert messages(base) == [
+        "t.yaml: compute.weight_wavefront must be false unless compute.weight_double_buffer "
+        "is true (the next fold's weights must be preloaded). Got True instead."]
+    base["compute"]["weight_double_buffer"] = True
+    assert arch_from_dict(base).compute.weight_wavefront is True
+
+
+def test_ports_shared_or_separate(base, messages):
+    name = next(n for n, l in base["memories"].items() if l["kind"] != "dram")
+    assert arch_from_dict(base).level(name).ports == "shared"
+    base["memories"][name]["ports"] = "separate"
+    assert arch_from_dict(base).level(name).ports == "separate"
+    base["memories"][name]["ports"] = "dual"
+    found = messages(base)
+    assert len(found) == 1 and found[0].startswith(f"t.yaml: memories.{name}.ports ")
+

@@ -208,3 +208,23 @@ def test_a_failing_bulk_group_falls_back_to_point_by_point(sweep_file, tmp_path,
     monkeypatch.setattr(ev, "network_rows", broken)
     new = run_sweep(plan, tmp_path / "new", EngineConfig("serial"))
     assert new.rows == old.rows and new.count("ok") == 2
+
+
+def test_bulk_rows_equal_with_separate_ports_and_wavefront(sweep_file, tmp_path, monkeypatch):
+    """systolic_ws with wavefront fold pipelining, filter SRAM ports shared or separate
+    (structure: max(read, write) vs read + write bytes over the bandwidth) and its size and
+    bandwidth varied, 24 points on AlexNet han2015: bulk rows equal the point-by-point ones."""
+    spec = {"workloads": [{"workload": "alexnet", "profile": "han2015"}],
+            "random": {"samples": 24, "seed": 5, "parameters": {
+                "memories.filter_sram.ports": ["shared", "separate"],
+                "memories.filter_sram.size_bytes": {"low": "32 KiB", "high": "2 MiB",
+                                                    "log": True, "integer": True},
+                "memories.filter_sram.bandwidth_bytes_per_cycle": {"low": 4, "high": 64}}}}
+    base = yaml.safe_load((ROOT / "arch_configs" / "systolic_ws.yaml").read_text())
+    base["compute"]["weight_wavefront"] = True
+    plan = load_plan(sweep_file(spec, base))
+    old, new, alone = run_both(plan, tmp_path, monkeypatch)
+    assert rows_of(tmp_path / "old") == rows_of(tmp_path / "new")
+    assert old.count("ok") == 24 and alone == []
+    assert {dict(p.overrides)["memories.filter_sram.ports"] for p in plan.points} == \
+        {"shared", "separate"}
