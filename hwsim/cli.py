@@ -37,8 +37,18 @@ EXTRAS = {"torch": "torch", "torchvision": "torch", "mlxtend": "torch", "dask": 
 MESSAGE_CHARS = 400  # an exception's message is cut to this many characters (one line)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and a hint, not the usage block:
+    ``hwsim estimate: error: argument --batch: ... (hwsim estimate --help lists the options)``.
+    Subparsers inherit the class (``add_subparsers`` uses the parent's type)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT,
+                  f"{self.prog}: error: {message} ({self.prog} --help lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hwsim",
         description="Memory, energy and latency of dense vs pruned networks on an accelerator.")
     parser.add_argument("--debug", action="store_true",

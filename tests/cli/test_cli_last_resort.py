@@ -131,3 +131,20 @@ def test_closed_pipe_is_quiet():
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert "Traceback" not in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["estimate", "--arch", "eie"], "hwsim estimate: error: the following arguments are "
+                                    "required: --workload"),
+    (["arch", "shw"], "hwsim arch: error: argument ACTION: invalid choice: 'shw'"),
+    (["estimate", "--arch", "eie", "--workload", "alexnet", "--batch", "0"],
+     "hwsim estimate: error: argument --batch: must be an integer from 1"),
+])
+def test_a_bad_command_line_is_one_line_and_a_hint_not_the_usage_block(capsys, argv, expected):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "usage:" not in err
+    assert err.startswith(expected)
+    assert err.rstrip().endswith("--help lists the options)")
