@@ -15,6 +15,7 @@ is a terminal.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from hwsim.commands import add_residency_argument
@@ -32,6 +33,9 @@ def register(subparsers) -> None:
     parser.add_argument("--no-cache", action="store_true",
                         help="train again and do not store the trained models")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="allow a .pt/.pth model file that needs full unpickling (it runs "
+                             "code when loaded: only files you made)")
     add_residency_argument(parser)
     parser.set_defaults(func=run)
 
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.run import load_run_config, run_main_job
     from hwsim.run.config import CacheConfig
     config, base = load_run_config(args.config)
+    if args.trust_pickle:  # read by pruning.checkpoint.torch_load, as hwsim prune does
+        os.environ["HWSIM_TRUST_PICKLE"] = "1"
     if args.no_cache:
         config = config.model_validate({**config.model_dump(),
                                         "cache": CacheConfig(enabled=False).model_dump()})
