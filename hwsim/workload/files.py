@@ -294,7 +294,23 @@ def _build_layers(raw: list, base: Network | None, densities: dict | None, batch
         problems += more
         if layer is not None:
             layers.append(layer)
-    return tuple(layers), problems
+    return tuple(layers), problems + _producer_problems(layers, entries, source)
+
+
+def _producer_problems(layers: list, entries: dict, source: str | None) -> list[Problem]:
+    """A layer's ``producer`` names a layer before it (else its activation would silently
+    stop being fused): ``layers.fc1.relu.producer must name an earlier layer (just before it:
+    fc1). Got 'fc9' instead.``"""
+    problems, earlier = [], []
+    for layer in layers:
+        if layer.producer is not None and layer.producer not in earlier:
+            prefix = entries.get(layer.name, (f"layers.{layer.name}",))[0]
+            problems.append(Problem(f"{prefix}.producer", "must name an earlier layer (just "
+                                    "before it: "
+                                    + (", ".join(earlier[-3:]) or "none") + ")",
+                                    layer.producer, source))
+        earlier.append(layer.name)
+    return problems
 
 
 def _validate_entries(raw: list, model: type[BaseModel], source: str | None):

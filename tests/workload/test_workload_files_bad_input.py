@@ -214,3 +214,16 @@ def test_yaml_alias_bomb(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
     line = _message(tmp_path, "bomb.yaml", "\n".join(lines) + "\nname: n\nlayers: *a6\n")
     assert "must expand to at most" in line
+
+
+# ---- cross-layer references ------------------------------------------------------------------
+@pytest.mark.parametrize("producer", ["fc9", "act"])
+def test_producer_must_name_an_earlier_layer(tmp_path, producer):
+    """A misspelt (or later, or self) producer would silently stop the activation being fused
+    into its producer's output path; it is refused with the layers it could name."""
+    text = ("name: n\nlayers:\n  - " + LINEAR + "}\n"
+            "  - {name: act, kind: vector, in_channels: 4, out_channels: 4, "
+            f"vector_op: activation, activation: relu, producer: {producer}}}\n")
+    line = _message(tmp_path, "w.yaml", text)
+    assert line == (f"layers.act.producer must name an earlier layer (just before it: fc). "
+                    f"Got '{producer}' instead.")
