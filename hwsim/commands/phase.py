@@ -15,7 +15,8 @@ import json
 
 from hwsim.workload import resolve_network
 from hwsim.workload.decoder import DEFAULT_CONTEXT_LEN, Phase, PhaseConfig
-from hwsim.workload.llm import phase_figures, phase_lines, phase_network
+from hwsim.workload.llm import phase_figures, phase_network
+from hwsim.report.text import phase_lines
 
 
 def add_phase_arguments(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
@@ -43,7 +44,8 @@ def phase_config(args: argparse.Namespace) -> PhaseConfig | None:
     if all(value is None for value in given):
         return None
     return PhaseConfig(phase=args.phase or Phase.PREFILL,
-                       context_len=args.context_len or DEFAULT_CONTEXT_LEN,
+                       context_len=(DEFAULT_CONTEXT_LEN if args.context_len is None
+                                    else args.context_len),
                        batch=args.batch or 1, kv_bits=args.kv_bits)
 
 

@@ -99,3 +99,19 @@ def totals_lines(table: EstimateTable) -> list[str]:
         ]
     lines.append(f"totals cover: {table.coverage_label}")
     return lines
+
+
+def phase_lines(figures, label: str = "") -> list[str]:
+    """Two lines for a decoder phase (a :class:`hwsim.workload.llm.PhaseFigures`): per token
+    and per sequence, e.g. ``decode at context 2048, batch 1: 1 token(s), 940 mJ and 948 ms
+    per token, 1.06 tokens/s`` and ``  per sequence 940 mJ, 948 ms; KV cache read 1 GiB,
+    appended 512 KiB``."""
+    f = figures
+    head = f"{label}: " if label else ""
+    rate = f"{f.tokens_per_s:,.0f}" if f.tokens_per_s >= 100 else f"{f.tokens_per_s:.3g}"
+    return [f"{head}{f.phase} at context {f.context_len}, batch {f.batch}: {f.tokens} "
+            f"token(s), {energy_text(f.energy_per_token_pj)} and "
+            f"{seconds_text(f.latency_per_token_s)} per token, {rate} tokens/s",
+            f"  per sequence {energy_text(f.energy_per_sequence_pj)}, "
+            f"{seconds_text(f.latency_per_sequence_s)}; KV cache read "
+            f"{bytes_text(f.kv_cache_read_bytes)}, appended {bytes_text(f.kv_cache_write_bytes)}"]

@@ -91,42 +91,4 @@ def phase_figures(total, phase: PhaseConfig) -> PhaseFigures:
         kv_cache_write_bytes=total.kv_cache_write_bytes)
 
 
-def phase_lines(figures: PhaseFigures, label: str = "") -> list[str]:
-    """Two plain lines for tables: per token and per sequence, e.g. ``decode at context 2048,
-    batch 1: 1 token(s), 940 mJ and 948 ms per token, 1.06 tokens/s``."""
-    f = figures
-    head = f"{label}: " if label else ""
-    return [f"{head}{f.phase} at context {f.context_len}, batch {f.batch}: {f.tokens} "
-            f"token(s), {_joules(f.energy_per_token_pj)} and {_seconds(f.latency_per_token_s)} "
-            f"per token, {_rate(f.tokens_per_s)} tokens/s",
-            f"  per sequence {_joules(f.energy_per_sequence_pj)}, "
-            f"{_seconds(f.latency_per_sequence_s)}; KV cache read "
-            f"{_bytes(f.kv_cache_read_bytes)}, appended {_bytes(f.kv_cache_write_bytes)}"]
-
-
-def _rate(x: float) -> str:
-    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
-
-
-def _bytes(n: float) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n:.0f} B"
-
-
-def _joules(pj: float) -> str:
-    for unit, scale in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
-        if pj >= scale:
-            return f"{pj / scale:.3g} {unit}"
-    return f"{pj:.3g} pJ"
-
-
-def _seconds(s: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:.3g} {unit}"
-    return f"{s / 1e-9:.3g} ns"
-
-
-__all__ = ["PhaseFigures", "phase_figures", "phase_lines", "phase_network"]
+__all__ = ["PhaseFigures", "phase_figures", "phase_network"]

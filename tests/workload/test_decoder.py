@@ -236,3 +236,28 @@ def test_nm_2_4_profile_uses_the_n_m_definition():
     odd = apply_n_m(Network("x", (LayerWorkload(name="f", kind="linear", in_channels=10,
                                                 out_channels=1),)), 2, 4)
     assert odd.layers[0].weight_density == pytest.approx(0.6)
+
+
+def test_context_len_zero_is_refused_not_taken_as_the_default(capsys):
+    """``--context-len 0`` used to fall back silently to 128 (``0 or 128``)."""
+    from hwsim import cli
+    assert cli.main(["estimate", "--arch", "systolic_ws", "--workload", "gpt2",
+                     "--phase", "decode", "--context-len", "0"]) == 2
+    assert "context_len must be an integer >= 1. Got 0 instead." in capsys.readouterr().err
+
+
+def test_phase_lines_use_the_shared_units():
+    """Llama-2-7B decode at 2048, 16-bit KV: 2 x 32 x 32 x 128 x 2048 x 2 B = 1 GiB read,
+    2 x 32 x 32 x 128 x 2 B = 512 KiB appended (binary bytes, as every table)."""
+    from hwsim.report.text import phase_lines
+    from hwsim.workload.llm import PhaseFigures
+    f = PhaseFigures(phase="decode", context_len=2048, batch=1, kv_bits=16, tokens=1,
+                     energy_pj=9.4e11, latency_s=0.948, energy_per_token_pj=9.4e11,
+                     energy_per_sequence_pj=9.4e11, latency_per_token_s=0.948,
+                     latency_per_sequence_s=0.948, tokens_per_s=1 / 0.948,
+                     kv_cache_read_bytes=2 * 32 * 32 * 128 * 2048 * 2,
+                     kv_cache_write_bytes=2 * 32 * 32 * 128 * 2)
+    first, second = phase_lines(f, "pruned")
+    assert first == ("pruned: decode at context 2048, batch 1: 1 token(s), 940 mJ and "
+                     "948 ms per token, 1.05 tokens/s")
+    assert second == "  per sequence 940 mJ, 948 ms; KV cache read 1 GiB, appended 512 KiB"
