@@ -40,7 +40,7 @@ from hwsim.cost.dataflow import inner_orders, spatial_unrolling
 from hwsim.cost.layer import _resident_value_bytes
 from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
-from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes,
+from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes, dram_walk,
                                flows_depend_on_keep, full_nest, level_needs, whole_bursts)
 from hwsim.cost.structure import layer_covered, numeric_size, structure_key
 from hwsim.cost.traffic import build_chains
@@ -169,12 +169,15 @@ def feasible(tpl: LayerTemplate, nums: Numbers) -> np.ndarray:
 class Picks:
     """The chosen candidate of every variant: ``flows`` ((level, operand), read (V,), write
     (V,)) useful bytes, ``bus`` the same key's DRAM bytes in whole bursts, ``cycles`` (level,
-    (V,)) transfer cycles, ``latch`` weight values read by the MACs (V,)."""
+    (V,)) transfer cycles, ``latch`` weight values read by the MACs (V,), ``dram_steps`` and
+    ``output_visits`` the DRAM-level walk (V,) (:func:`hwsim.cost.search.dram_walk`)."""
 
     flows: tuple
     bus: dict
     cycles: tuple
     latch: np.ndarray
+    dram_steps: np.ndarray
+    output_visits: np.ndarray
 
 
 def search_variants(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray,
@@ -239,7 +242,9 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
     chosen = tuple((k, at(r), at(w)) for k, (r, w) in useful.bytes.items())
     bus = {k: (at(r), at(w)) for k, (r, w) in flows.bytes.items() if k[0] == key.dram.name}
     cycles = tuple((n, np.broadcast_to(c, (nums.count,)).copy()) for n, c in transfers.items())
-    return Picks(chosen, bus, cycles, at(useful.latch_weight_values))
+    walk = dram_walk(nest, inp.bounds.groups, at)
+    return Picks(chosen, bus, cycles, at(useful.latch_weight_values), walk["dram_steps"],
+                 walk["output_visits"])
 
 
 def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
@@ -372,7 +377,8 @@ def _merge(parts, count: int, order) -> Picks:
            for k in first.bus}
     cycles = tuple((n, gather(lambda p, i=i: p.cycles[i][1]))
                    for i, (n, _) in enumerate(first.cycles))
-    return Picks(flows, bus, cycles, gather(lambda p: p.latch))
+    return Picks(flows, bus, cycles, gather(lambda p: p.latch),
+                 gather(lambda p: p.dram_steps), gather(lambda p: p.output_visits))
 
 
 __all__ = ["LayerTemplate", "Numbers", "Picks", "feasible", "layer_covered", "layer_template",

@@ -29,6 +29,7 @@ from hwsim.cost.cycles import compute_time
 from hwsim.cost.gpu.layer import estimate_gpu_layer
 from hwsim.cost.fusion import fused_cost, fused_producer
 from hwsim.cost.nest import LoopBounds
+from hwsim.cost.pipeline import dram_bytes, pipelined_latency_cycles
 from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
 from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
 from hwsim.cost.search import SearchInputs, search_mapping
@@ -106,6 +107,22 @@ def _resident_value_bytes(arch: Accelerator, stored) -> float:
     meta_cap = pointer_capacity_bytes(arch)
     pointers = stored.pointer_bits_total / 8 if meta_cap else 0.0
     return stored.total_bits / 8 - min(pointers, meta_cap)
+
+
+def _pipelined(arch: Accelerator, found, compute_cycles: float, steady: float) -> float:
+    """The chosen mapping's latency with the DRAM pipeline's fill and drain
+    (:mod:`hwsim.cost.pipeline`); ``steady`` (the steady-state bound) where the tiled pipeline
+    does not apply: EIE's column broadcast, or no DRAM traffic."""
+    transfers = dict(found.transfer_cycles)
+    dram = arch.dram.name
+    if arch.dataflow is Dataflow.COLUMN_BROADCAST or dram not in transfers:
+        return steady
+    read, write = dram_bytes(found.bus_bytes or found.flows, dram)
+    array = max([compute_cycles, *(c for n, c in transfers.items() if n != dram)])
+    return float(pipelined_latency_cycles(
+        array_cycles=array, dram_read_cycles=en.transfer_cycles(arch.dram, read),
+        dram_write_cycles=en.transfer_cycles(arch.dram, write), dram_cycles=transfers[dram],
+        steps=found.dram_steps, output_visits=found.output_visits))
 
 
 def _dram_name(level) -> str:
@@ -218,8 +235,9 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
         return _unsupported(layer, arch, found.problem)
     traffic = _traffic(arch, found.flows, found.bus_bytes)
     transfers = dict(found.transfer_cycles)
-    latency = max([time.cycles, *transfers.values()])
-    bottleneck = "compute" if latency <= time.cycles else max(transfers, key=transfers.get)
+    steady = max([time.cycles, *transfers.values()])
+    bottleneck = "compute" if steady <= time.cycles else max(transfers, key=transfers.get)
+    latency = _pipelined(arch, found, time.cycles, steady)
     leak = float(en.leakage_energy_pj(arch, latency))
     book = float(en.codebook_energy_pj(arch, found.latch_weight_values))
     comp, oper = en.energy_split(traffic, {"mac": mac_pj, "codebook": book, "leakage": leak})
@@ -230,6 +248,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
         weight_nnz=layer.weight_nnz, weights=weight_memory(layer, arch, sizes.weights),
         traffic=traffic, energy_pj=sum(comp.values()), energy_by_component=pairs_from(comp),
         energy_by_operand=pairs_from(oper), latency_cycles=latency, compute_cycles=time.cycles,
+        pipeline_cycles=latency - steady,
         transfer_cycles=tuple(transfers.items()), bottleneck=_dram_name(arch.level(bottleneck))
         if bottleneck != "compute" else "compute", clock_hz=arch.compute.clock_hz,
         mapping=found.mapping, compulsory_dram_bytes=_compulsory(layer, arch, sizes, chains),

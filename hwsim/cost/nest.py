@@ -168,6 +168,14 @@ class Nest:
             return total
         return compute()
 
+    def dram_steps(self):
+        """Steps of the DRAM-level tile walk: the product of the three buffer-tile loops'
+        fractional trips (:mod:`hwsim.cost.pipeline`); e.g. trips K 4, C 2.5 -> 10.0."""
+        total = 1.0
+        for _, _, fracs in self.loops(3):
+            total = total * fracs
+        return total
+
     def distinct(self, operand: Operand, boundary: int):
         """Distinct tiles of ``operand`` above ``boundary``: product of its relevant trips."""
         def compute():

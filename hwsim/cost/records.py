@@ -217,6 +217,7 @@ class _CostSums:
             "latency_cycles": self.latency_cycles, "latency_s": self.latency_s,
             "compute_cycles": self.compute_cycles,
             "transfer_cycles": dict(self.transfer_cycles),
+            "pipeline_cycles": self.pipeline_cycles,
             "bottleneck": self.bottleneck, "utilization": self.utilization,
             "imbalance": self.imbalance.to_dict(),
             "mapping": self.mapping.to_dict() if self.mapping else None,
@@ -281,6 +282,9 @@ class LayerCost(_CostSums):
     :mod:`hwsim.cost.vector`)."""
     kv_cache_write_bytes: float = 0.0
     """DRAM bytes appended to a decoder's KV cache (the new K and V)."""
+    pipeline_cycles: float = 0.0
+    """Cycles of ``latency_cycles`` beyond the steady-state bound max(compute, transfers):
+    the DRAM pipeline's fill and drain that nothing overlaps (:mod:`hwsim.cost.pipeline`)."""
 
 
 
@@ -324,6 +328,7 @@ class NetworkTotal(_CostSums):
     imbalance: Imbalance
     kv_cache_read_bytes: float = 0.0
     kv_cache_write_bytes: float = 0.0
+    pipeline_cycles: float = 0.0
 
     name = "total"
     mapping = None

@@ -68,6 +68,10 @@ class SearchResult:
     bus_bytes: tuple = ()
     candidates: int = 0
     problem: str = ""
+    dram_steps: float = 1.0
+    """Steps of the DRAM-level tile walk over all groups (:func:`dram_walk`)."""
+    output_visits: float = 1.0
+    """Output tile visits at the DRAM level over all groups, each ending with a write-back."""
 
 
 def trip_candidates(size: int, limit: int) -> tuple[int, ...]:
@@ -363,4 +367,13 @@ def search_mapping(arch: Accelerator, inp: SearchInputs,
     count = int(nest.shape[0] * nest.shape[1] * np.count_nonzero(keep))
     return SearchResult(True, _mapping(arch, nest, index, inp, count), chosen,
                         _pick(flows.latch_weight_values, nest.shape, index), cycles, bursts,
-                        count)
+                        count, **dram_walk(nest, inp.bounds.groups,
+                                           lambda v: _pick(v, shape, index)))
+
+
+def dram_walk(nest: Nest, groups: int, pick) -> dict:
+    """``dram_steps`` and ``output_visits`` of the candidates ``pick`` selects: the DRAM-level
+    walk per group (:meth:`Nest.dram_steps`, the outputs' tile visits) times the groups,
+    which the walk steps through one after another (:mod:`hwsim.sim.tiles`)."""
+    return {"dram_steps": groups * pick(nest.dram_steps()),
+            "output_visits": groups * pick(nest.visits(Operand.OUTPUTS, 3))}

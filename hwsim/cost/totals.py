@@ -83,6 +83,7 @@ def total_cost(costs: Sequence[LayerCost], arch_name: str, clock_hz: float) -> N
         model_load_dram_bytes=sum(c.model_load_dram_bytes for c in ok),
         kv_cache_read_bytes=sum(c.kv_cache_read_bytes for c in ok),
         kv_cache_write_bytes=sum(c.kv_cache_write_bytes for c in ok),
+        pipeline_cycles=sum(c.pipeline_cycles * at[id(c)] for c in ok),
         peak_activation_bytes=max((c.peak_activation_bytes for c in ok), default=0.0),
         utilization=issued / cycles if cycles else 0.0,
         imbalance=Imbalance(efficiency=ideal / modelled if modelled else 1.0,

@@ -10,7 +10,8 @@ Everything fits, so each tensor crosses DRAM once:
   4 B out (each read once, passed along the 4 columns); outputs 4 partial sums x 4 B in from
   the array (reduced down the rows) + 4 final bytes out = 60 B -> 300 pJ.
 * MACs: 16 x 1 pJ. Total 2,716 pJ.
-* Cycles: one fold, 2*4 + 4 + 1 - 2 = 11; DRAM 24 B / 4 = 6, buffer 60 / 16 = 3.75.
+* Cycles: one fold, 2*4 + 4 + 1 - 2 = 11; DRAM 24 B / 4 = 6, buffer 60 / 16 = 3.75; one DRAM
+  step, so fill (5) and drain (1) overlap nothing: latency 17.
 """
 import numpy as np
 import pytest
@@ -57,24 +58,38 @@ def test_energy_is_counts_times_energy_per_access():
         (1600 + 160, 400 + 40, 400 + 100))
 
 
-def test_latency_overlaps_transfers_with_compute():
+def test_one_dram_step_overlaps_nothing():
+    """Everything fits, so the DRAM-level walk is one step (hwsim.cost.pipeline): the array
+    waits for the 20 bytes read (5 cycles), computes 11, then the 4 output bytes are written
+    (1 cycle): max(11 + 5/1 + 1/1, 6 + 11/1) = 17 cycles, 6 beyond the steady-state bound
+    max(11, 6, 3.75) = 11, which still names compute as the bottleneck."""
     cost = estimate_layer(FC, tiny_arch())
     assert cost.compute_cycles == 11
     assert dict(cost.transfer_cycles) == pytest.approx({"dram": 6, "buf": 3.75})
-    assert (cost.latency_cycles, cost.bottleneck) == (11, "compute")
+    assert (cost.latency_cycles, cost.pipeline_cycles, cost.bottleneck) == (17, 6, "compute")
+
+
+def test_dram_steps_overlap_all_but_fill_and_drain():
+    """A 32 B buffer tiles K by 4 (test_compulsory_bound_and_small_buffers): 4 steps, each
+    writing its outputs. Fill 5/4, drain 1/4: max(11 + 1.25 + 0.25, 6 + 11/4) = 12.5 cycles
+    (the simulator, whose first step also loads the whole input: 14)."""
+    cost = estimate_layer(FC, tiny_arch(memories=(dram(), sram(size=32))))
+    assert dict(cost.mapping.levels[0].factors) == {"K": 4}
+    assert (cost.latency_cycles, cost.pipeline_cycles) == (12.5, 1.5)
 
 
 def test_slow_dram_becomes_the_bottleneck():
-    """At 1 B/cycle the 24 DRAM bytes take 24 cycles > 11."""
+    """At 1 B/cycle the 24 DRAM bytes take 24 cycles > 11: DRAM-bound, and in one step the
+    array's 11 cycles come after the reads: max(11 + 20 + 4, 24 + 11) = 35."""
     cost = estimate_layer(FC, tiny_arch(memories=(dram(bandwidth=1.0), sram())))
-    assert (cost.latency_cycles, cost.bottleneck) == (24, "dram")
+    assert (cost.latency_cycles, cost.bottleneck) == (35, "dram")
 
 
 def test_leakage_is_power_times_latency():
-    """2 mW for 11 cycles at 1 GHz = 2e-3 W x 11e-9 s = 22 pJ."""
+    """2 mW for 17 cycles at 1 GHz = 2e-3 W x 17e-9 s = 34 pJ."""
     cost = estimate_layer(FC, tiny_arch(memories=(dram(), sram(leakage_mw=2.0))))
-    assert cost.energy_breakdown_pj["leakage"] == pytest.approx(22)
-    assert cost.energy_pj == pytest.approx(2716 + 22)
+    assert cost.energy_breakdown_pj["leakage"] == pytest.approx(34)
+    assert cost.energy_pj == pytest.approx(2716 + 34)
 
 
 def test_compulsory_bound_and_small_buffers():
@@ -154,3 +169,22 @@ def test_dram_level_kind_is_recorded():
     cost = estimate_layer(FC, tiny_arch())
     kinds = {t.level: t.kind for t in cost.traffic}
     assert kinds == {"dram": MemoryKind.DRAM, "buf": MemoryKind.SRAM}
+
+
+def test_pipelined_latency_formula():
+    """hwsim.cost.pipeline's worked examples: one step (A 1,000, R 256, W 4, D 260) ->
+    max(1,000 + 256 + 4, 260 + 1,000) = 1,260; BERT's query projection (T 4, A 18,526,
+    R 21,952, W 448, V 1, D 22,400) -> max(24,462, 22,400 + 4,631.5) = 27,031.5; no DRAM
+    traffic -> A; and per variant (arrays) the same numbers."""
+    from hwsim.cost.pipeline import pipelined_latency_cycles as f
+    assert f(array_cycles=1000.0, dram_read_cycles=256.0, dram_write_cycles=4.0,
+             dram_cycles=260.0, steps=1.0, output_visits=1.0) == 1260
+    assert f(array_cycles=18526.0, dram_read_cycles=21952.0, dram_write_cycles=448.0,
+             dram_cycles=22400.0, steps=4.0, output_visits=1.0) == 27031.5
+    assert f(array_cycles=7.0, dram_read_cycles=0.0, dram_write_cycles=0.0, dram_cycles=0.0,
+             steps=3.0, output_visits=3.0) == 7
+    both = f(array_cycles=np.array([1000.0, 18526.0]),
+             dram_read_cycles=np.array([256.0, 21952.0]),
+             dram_write_cycles=np.array([4.0, 448.0]), dram_cycles=np.array([260.0, 22400.0]),
+             steps=np.array([1.0, 4.0]), output_visits=np.array([1.0, 1.0]))
+    assert both.tolist() == [1260.0, 27031.5]

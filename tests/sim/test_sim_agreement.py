@@ -70,16 +70,21 @@ def test_slow_dram_names_stalls_and_burst_waste(ample_dict):
     """A 1 byte/cycle DRAM. Before the cost model charged whole DRAM bursts in its mapping
     objective, the mapping streamed 256 one-row K tiles, each writing a single 1-byte output
     as a whole 32-byte burst (7,936 bytes of waste). Now the search keeps the layer in one
-    tile: no burst waste, the array waits on DRAM (the analytical bottleneck too), and the
-    simulation is slower only by the load it cannot overlap (dram stalls, pipeline fill)."""
+    tile: no burst waste, the array waits on DRAM (the analytical bottleneck too). In one
+    tile nothing overlaps: the array computes after the whole load (the simulator's dram
+    stalls), which the analytical pipeline term (hwsim.cost.pipeline) also charges: the
+    channel's cycles plus the compute. The two agree within the 2 % tolerance and no cause
+    is listed."""
     ample_dict["memories"]["dram"]["bandwidth_bytes_per_cycle"] = 1
     arch = arch_from_dict(ample_dict)
     result = simulate(LayerWorkload("fc", LayerKind.LINEAR, 256, 256), arch)
     assert result.stats.dram.burst_waste_bytes == 0
     assert result.analytical.bottleneck == "dram"
-    assert result.cost.latency_cycles >= result.analytical.latency_cycles
-    causes = " ".join(result.comparison.causes)
-    assert "dram stalls" in causes and "burst waste" not in causes
+    ana = result.analytical
+    assert ana.pipeline_cycles == ana.compute_cycles  # DRAM-bound, one step: D + A / 1
+    assert result.cost.latency_cycles == pytest.approx(result.analytical.latency_cycles,
+                                                       rel=0.02)
+    assert not result.comparison.causes
 
 
 def test_row_buffer_misses_show_as_bank_conflicts(ample_dict):
