@@ -9,13 +9,20 @@ Worked examples (hand-checked in tests/arch/test_build.py):
 * DRAM ``read_energy_pj_per_bit: 4`` at ``width_bits: 64`` -> 4 x 64 = 256 pJ per access.
 * ``bandwidth_gb_per_s: 12.8`` at ``clock_hz: 800e6`` -> 12.8e9 / 800e6 = 16 bytes per cycle.
 * SRAM 128 KiB, 64 bits wide, no energy given, 45 nm table -> 37.7 pJ per access.
+
+A caller that builds many variants of one file (a sweep worker) passes a
+:class:`BuildMemo`, an explicit cache it owns: the parts that take time to build (a memory
+level, the SRAM model's fit, the sparsity support) are kept by the content they are built
+from, so a variant that changes one SRAM's size rebuilds that level only. The memo never
+changes a result: ``build_accelerator(cfg, memo=m) == build_accelerator(cfg)``
+(tests/arch/test_build_memo.py).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from hwsim.arch.model import (Accelerator, ComputeArray, EnergyEntry, FormatSpec, MemoryLevel,
                               SparsitySupport, StructuredSparsity, WeightSharing)
@@ -28,6 +35,49 @@ from hwsim.errors import ConfigError, Problem
 from hwsim.types import MemoryKind, SparseFormat
 
 DEFAULT_POINTER_BITS = 32  # CSR/CSC pointer width when a file gives none (4 G entries)
+
+MEMO_LIMIT = 4096  # parts kept per energy table and scale
+
+
+class BuildMemo:
+    """Built parts of accelerators, owned by the caller, keyed by content.
+
+    Parts are grouped by the energy table and technology scale they were built under (a
+    table is found by equality, which is immediate when it is the same record, as it is for
+    every variant of one file); within a group, a part is keyed by the hashable configs it
+    reads: a level by its name, its validated config and the clock when its bandwidth
+    depends on it (GB/s, a DRAM preset); the sparsity support by its section and the
+    arithmetic widths. At most :data:`MEMO_LIMIT` parts per group (a full group is emptied:
+    the parts that repeat are rebuilt once). Safe to share between threads: two threads may
+    build the same part and store equal values.
+
+    Example: 10,000 variants of systolic_ws.yaml that change the filter and ifmap SRAMs and
+    the clock reuse the ofmap SRAM, the weight register and the SRAM model's fit.
+    """
+
+    def __init__(self, limit: int = MEMO_LIMIT):
+        self.limit = limit
+        self._groups: list[tuple[tables.EnergyTable, float, dict]] = []
+
+    def get(self, table: tables.EnergyTable, scale: float, key: Any,
+            compute: Callable[[], Any]) -> Any:
+        """The part stored under ``key`` for (``table``, ``scale``), built when missing."""
+        parts = self._parts(table, scale)
+        value = parts.get(key)
+        if value is None:
+            value = compute()
+            if len(parts) >= self.limit:
+                parts.clear()
+            parts[key] = value
+        return value
+
+    def _parts(self, table: tables.EnergyTable, scale: float) -> dict:
+        for known, known_scale, parts in self._groups:
+            if known_scale == scale and (known is table or known == table):
+                return parts
+        parts: dict = {}
+        self._groups = [*self._groups[-7:], (table, scale, parts)]
+        return parts
 
 
 def load_arch(path, _chain: tuple[str, ...] = ()) -> Accelerator:
@@ -76,17 +126,19 @@ def arch_from_dict(data: dict, source: str = "<dict>", base_dir: Optional[str] =
 
 
 def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
-                      source_file: Optional[str] = None) -> Accelerator:
-    """Resolve a validated config into an :class:`Accelerator` (pure function)."""
+                      source_file: Optional[str] = None, memo: Optional[BuildMemo] = None
+                      ) -> Accelerator:
+    """Resolve a validated config into an :class:`Accelerator` (pure function); ``memo``:
+    the caller's cache of built parts (module docstring), None to build everything."""
     table = tables.energy_table(cfg.energy_reference, base_dir)
     vdd = cfg.vdd_v if cfg.vdd_v is not None else table.vdd_v
     scale = tables.energy_scale_factor(table.technology_nm, table.vdd_v, cfg.technology_nm, vdd)
-    ctx = _Context(table, scale, cfg.compute.clock_hz)
-    built = [_memory_level(name, level, ctx) for name, level in cfg.memories.items()]
+    ctx = _Context(table, scale, cfg.compute.clock_hz, memo)
+    built = [_level_memo(name, level, ctx) for name, level in cfg.memories.items()]
     memories = tuple(level for level, _ in built)
     memory_rows = tuple(row for _, rows in built for row in rows)
     compute = _compute(cfg.compute, ctx)
-    sparsity = _sparsity(cfg.sparsity, cfg.compute, ctx)
+    sparsity = _sparsity_memo(cfg.sparsity, cfg.compute, ctx)
     meta = {"description": cfg.description,
             "energy_reference": tables.resolve_reference(cfg.energy_reference, base_dir),
             "energy_table_name": table.name,
@@ -101,6 +153,23 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
         row_stationary=cfg.row_stationary)
 
 
+def _level_memo(name: str, level, ctx: "_Context"):
+    """:func:`_memory_level`, kept in ``ctx.memo`` (:class:`BuildMemo`)."""
+    if ctx.memo is None:
+        return _memory_level(name, level, ctx)
+    clocked = isinstance(level, DramConfig) or level.bandwidth_gb_per_s is not None
+    key = ("level", name, level, ctx.clock_hz if clocked else None)
+    return ctx.memo.get(ctx.table, ctx.scale, key, lambda: _memory_level(name, level, ctx))
+
+
+def _sparsity_memo(cfg: SparsityConfig, compute: ComputeConfig, ctx: "_Context"
+                   ) -> SparsitySupport:
+    """:func:`_sparsity`, kept in ``ctx.memo`` (:class:`BuildMemo`)."""
+    if ctx.memo is None:
+        return _sparsity(cfg, compute, ctx)
+    key = ("sparsity", cfg, compute.weight_bits, compute.activation_bits)
+    return ctx.memo.get(ctx.table, ctx.scale, key, lambda: _sparsity(cfg, compute, ctx))
+
 
 def _vector_fields(cfg: ArchConfig, table, scale: float) -> dict:
     """``vector`` and ``runs`` of the Accelerator (:mod:`hwsim.arch.vector`)."""
@@ -111,10 +180,20 @@ def _vector_fields(cfg: ArchConfig, table, scale: float) -> dict:
 
 
 class _Context:
-    """The reference table, the technology scale factor and the clock, for one build."""
+    """The reference table, the technology scale factor and the clock, for one build (and
+    the caller's memo, if any)."""
 
-    def __init__(self, table: tables.EnergyTable, scale: float, clock_hz: float):
-        self.table, self.scale, self.clock_hz = table, scale, clock_hz
+    def __init__(self, table: tables.EnergyTable, scale: float, clock_hz: float,
+                 memo: Optional[BuildMemo] = None):
+        self.table, self.scale, self.clock_hz, self.memo = table, scale, clock_hz, memo
+
+    def sram_energy_pj(self, size_bytes: int, width_bits: int) -> float:
+        """:func:`hwsim.config.tables.sram_energy_pj`, the table's fit kept in the memo."""
+        if self.memo is None:
+            return tables.sram_energy_pj(size_bytes, width_bits, self.table)
+        fit = self.memo.get(self.table, self.scale, "sram_fit",
+                            lambda: tables.fit_sram_model(self.table.sram_model))
+        return fit.energy_pj(size_bytes, width_bits)
 
     @property
     def scale_note(self) -> str:
@@ -186,7 +265,7 @@ def _on_chip_level(name: str, level: OnChipLevelConfig, ctx: _Context):
                  f"{ctx.table.name} register file {per_bit} pJ/bit x {width} bits"
                  f"{ctx.scale_note} ({ctx.table.register_file.source})")
     else:
-        energy = tables.sram_energy_pj(level.size_bytes, width, ctx.table)
+        energy = ctx.sram_energy_pj(level.size_bytes, width)
         model = (energy * ctx.scale,
                  f"{ctx.table.name} SRAM model at {level.size_bytes} B x {width} bits = "
                  f"{energy:.4g} pJ{ctx.scale_note} ({ctx.table.sram_model.source})")

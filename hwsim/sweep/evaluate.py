@@ -1,7 +1,11 @@
 """One chunk of points -> result rows (runs in a worker: pure, deterministic, no I/O).
 
-Each point's accelerator is rebuilt from the base mapping plus its overrides through
-:func:`hwsim.arch.arch_from_dict` (full validation: ``model_validate``, never ``model_copy``).
+Each point's accelerator is rebuilt from the base mapping plus its overrides by the
+worker's :class:`~hwsim.sweep.variants.VariantBuilder` (the sections the overrides touch
+validated by their models, the whole variant by ``ArchConfig.model_validate`` with the
+file's cross-field rules; an invalid variant gets the whole file's message from
+:func:`hwsim.arch.arch_from_dict`; never ``model_copy``), or, with ``bulk=False``, by
+``arch_from_dict`` on the whole merged mapping.
 An invalid variant gives a row with ``status: invalid`` and the ConfigError text as ``reason``;
 a network with layers the accelerator cannot run gives ``status: partial`` (its numbers cover the
 supported layers only); an unexpected exception gives ``status: error`` (retried by a rerun).
@@ -26,6 +30,7 @@ from hwsim.errors import HwsimError
 from hwsim.sweep.bulk import covers, network_rows
 from hwsim.sweep.keys import apply_overrides
 from hwsim.sweep.plan import SweepPlan, SweepPoint, canonical_json
+from hwsim.sweep.variants import VariantBuilder
 from hwsim.types import Objective
 from hwsim.workload import Network
 
@@ -36,8 +41,10 @@ STATUSES = ("ok", "partial", "invalid", "error")
 class EvalContext:
     """What a worker needs: the base file's mapping (and where it came from, for messages and
     relative ``energy_reference`` paths), the resolved networks by label, and the worker's
-    own :class:`~hwsim.cost.cache.CostCache` (not pickled: every process that unpickles the
-    context starts an empty one, shared by the chunks, and threads, it runs)."""
+    own :class:`~hwsim.cost.cache.CostCache` (the memo of the cost model and of the
+    accelerator builds) and :class:`~hwsim.sweep.variants.VariantBuilder` (neither is
+    pickled: every process that unpickles the context starts empty ones, shared by the
+    chunks, and threads, it runs)."""
 
     base_data: dict
     base_path: str
@@ -45,6 +52,15 @@ class EvalContext:
     networks: dict[str, Network]
     mappings: object = None
     cache: CostCache = field(default_factory=CostCache, compare=False, repr=False)
+    variants: VariantBuilder = field(init=False, compare=False, repr=False)
+
+    _LOCAL = ("cache", "variants")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", self._builder())
+
+    def _builder(self) -> VariantBuilder:
+        return VariantBuilder(self.base_data, f"{self.base_path} + overrides", self.base_dir)
 
     @classmethod
     def of(cls, plan: SweepPlan) -> "EvalContext":
@@ -52,40 +68,46 @@ class EvalContext:
                    plan.mappings)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "cache"}
+        return {k: v for k, v in self.__dict__.items() if k not in self._LOCAL}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "cache", CostCache())
+        object.__setattr__(self, "variants", self._builder())
 
 
 def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint],
                    bulk: bool = True) -> list[dict]:
     """Rows of ``points`` in order; each accelerator variant is built once per chunk.
 
-    ``bulk``: the variants that share an accelerator structure and a workload are evaluated
-    together (:mod:`hwsim.sweep.bulk`; the same rows, several times faster); False: every
-    point alone through :func:`hwsim.cost.estimate_network`."""
+    ``bulk``: the variants are built by the context's
+    :class:`~hwsim.sweep.variants.VariantBuilder`, and those that share an accelerator
+    structure and a workload are evaluated together (:mod:`hwsim.sweep.bulk`; the same rows,
+    several times faster); False: every variant built from its whole mapping by
+    :func:`hwsim.arch.arch_from_dict` and every point estimated alone by
+    :func:`hwsim.cost.estimate_network` (the reference the bulk rows are checked against)."""
     archs: dict[str, tuple] = {}
+    entries: list = [None] * len(points)
     rows: list = [None] * len(points)
     groups: dict = {}
     memo: dict = {}
     for i, point in enumerate(points):
         okey = canonical_json(point.arch_overrides)
-        if okey not in archs:
-            arch = build_variant(context, point)
-            archs[okey] = (arch, structure_key(arch, context.cache) if bulk and isinstance(
-                arch, Accelerator) and context.mappings is None else None)
-        arch, structure = archs[okey]
+        entry = archs.get(okey)
+        if entry is None:
+            arch = build_variant(context, point, bulk)
+            entry = archs[okey] = (arch, structure_key(arch, context.cache) if bulk and
+                                   isinstance(arch, Accelerator) and context.mappings is None
+                                   else None)
+        arch, structure = entries[i] = entry
         if structure is None or not covers(*structure, context.networks[point.workload],
                                            point.workload, memo):
             rows[i] = evaluate_point(context, point, arch)
         else:
             groups.setdefault((structure[0], point.workload, point.objective), []).append(i)
     for (_, workload, objective), members in groups.items():
-        entries = [archs[canonical_json(points[i].arch_overrides)] for i in members]
-        variants, key = [arch for arch, _ in entries], entries[0][1][1]
+        variants, key = [entries[i][0] for i in members], entries[members[0]][1][1]
         try:
             metrics = network_rows(context.networks[workload], key, variants, objective,
                                    context.cache)
@@ -102,9 +124,14 @@ def _head(point: SweepPoint) -> dict:
             "overrides": dict(point.overrides)}
 
 
-def build_variant(context: EvalContext, point: SweepPoint) -> Accelerator | Exception:
+def build_variant(context: EvalContext, point: SweepPoint,
+                  bulk: bool = True) -> Accelerator | Exception:
     """The point's accelerator, or the exception that says why there is none (a
-    :class:`HwsimError` such as ConfigError: the variant is invalid; anything else: a bug)."""
+    :class:`HwsimError` such as ConfigError: the variant is invalid; anything else: a bug).
+    ``bulk``: by the context's VariantBuilder; False: by arch_from_dict on the whole merged
+    mapping (both give equal accelerators and messages)."""
+    if bulk:
+        return context.variants.build(point.arch_overrides)
     data = apply_overrides(context.base_data, point.arch_overrides)
     try:
         return arch_from_dict(data, f"{context.base_path} + overrides", context.base_dir)
