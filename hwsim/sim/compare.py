@@ -8,7 +8,8 @@ Causes (only those the run actually shows, largest first):
 * ``broadcast rate`` -- PEs with little work per column wait for the bus, which sends one
   column per cycle (the analytical model has no broadcast bus);
 * ``input starvation`` / ``dram stalls`` -- the PEs or the array waited for DMA in, including
-  the first tile's load (pipeline fill, which the analytical overlap ignores);
+  the first tile's load (pipeline fill, which the analytical model averages over the DRAM
+  steps: :mod:`hwsim.cost.pipeline`);
 * ``write-back stalls`` -- the array waited for a free output buffer;
 * ``sram port limits`` -- steps lasted longer than their compute because an on-chip level's
   ports were busy (its own traffic plus DMA fills);

@@ -19,8 +19,9 @@ tile walk (:mod:`hwsim.sim.tiles`):
 The DRAM channel serves DMA in and DMA out in request order, so write-backs and loads contend.
 
 Worked example (one step, 4 KiB of weights at 16 bytes/cycle, 1,000 compute cycles, 64 bytes
-of outputs): DMA in 256 cycles, array 1,000, DMA out 4 -> 1,260 cycles, where the analytical
-model (perfect overlap) says max(1000, 260) = 1,000: a single tile cannot overlap anything.
+of outputs): DMA in 256 cycles, array 1,000, DMA out 4 -> 1,260 cycles: a single tile cannot
+overlap anything. The steady-state bound says max(1000, 260) = 1,000; the analytical latency
+adds the fill and drain (:mod:`hwsim.cost.pipeline`) and gives 1,260 too.
 """
 from __future__ import annotations
 
