@@ -107,7 +107,7 @@ def describe_gpu(gpu: GpuSpec, clock_hz: float) -> str:
         f"MAC {gpu.mac_energy_pj:g} pJ",
         f"  efficiency: dense math {eff.dense_math:g}, 2:4 math {eff.sparse_math:g}, CUDA "
         f"cores {eff.simt_math:g}, HBM {eff.hbm:g}, L2 {eff.l2:g}, shared memory {eff.smem:g}",
-        f"  launch {gpu.launch_cycles / clock_hz * 1e6:g} us; tiles threadblock "
+        f"  launch {gpu.launch_cycles / clock_hz * 1e6:g} µs; tiles threadblock "
         f"{gpu.threadblock_tile[0]}x{gpu.threadblock_tile[1]}, warp "
         f"{gpu.warp_tile[0]}x{gpu.warp_tile[1]}; kernels "
         f"{', '.join(str(k) for k in gpu.kernels)}; L2 {gpu.l2_level}, shared memory "

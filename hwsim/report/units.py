@@ -31,6 +31,9 @@ BYTES_UNITS = ((2 ** 40, "TiB"), (2 ** 30, "GiB"), (2 ** 20, "MiB"), (2 ** 10, "
 EDP_UNITS = ((1.0, "J·s"), (1e-3, "mJ·s"), (1e-6, "µJ·s"), (1e-9, "nJ·s"), (1e-12, "pJ·s"),
              (1e-15, "fJ·s"), (1e-18, "aJ·s"))
 COUNT_UNITS = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+# (symbol, factor from the internal unit) for figure axes: seconds and pJ, largest first
+AXIS_SECONDS_UNITS = (("s", 1.0), ("ms", 1e3), ("µs", 1e6), ("ns", 1e9))
+AXIS_ENERGY_PJ_UNITS = (("J", 1e-12), ("mJ", 1e-9), ("µJ", 1e-6), ("nJ", 1e-3), ("pJ", 1.0))
 
 
 def finite(value) -> bool:
@@ -45,6 +48,17 @@ def pick_unit(value: float, units) -> tuple[float, str]:
     for scale, symbol in units:
         if abs(value) >= scale:
             return scale, symbol
+    return units[-1]
+
+
+def axis_unit(values, units) -> tuple[str, float]:
+    """The axis unit of ``values`` (internal units): the largest of ``units`` (an ``AXIS_``
+    table) in which the largest value is >= 1, as (symbol, factor to multiply by); the
+    smallest when none is. ``axis_unit([2.4e-6], AXIS_SECONDS_UNITS)`` -> ``("µs", 1e6)``."""
+    top = max((abs(v) for v in values), default=0.0)
+    for name, factor in units:
+        if top * factor >= 1:
+            return name, factor
     return units[-1]
 
 

@@ -16,20 +16,13 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from hwsim.report.units import AXIS_ENERGY_PJ_UNITS as ENERGY_UNITS
+from hwsim.report.units import AXIS_SECONDS_UNITS as LATENCY_UNITS
+from hwsim.report.units import axis_unit as display_unit
 from hwsim.sweep.analysis import ok_rows, pareto_front
 
-# (unit, factor from the internal unit): latency rows are in s, energy rows in pJ
-LATENCY_UNITS = (("s", 1.0), ("ms", 1e3), ("µs", 1e6), ("ns", 1e9))
-ENERGY_UNITS = (("J", 1e-12), ("mJ", 1e-9), ("µJ", 1e-6), ("nJ", 1e-3), ("pJ", 1.0))
-
-
-def display_unit(values: Sequence[float], units) -> tuple[str, float]:
-    """The largest unit in which the largest value is >= 1: 2.4e-6 s -> ("µs", 1e6)."""
-    top = max((abs(v) for v in values), default=0.0)
-    for name, factor in units:
-        if top * factor >= 1:
-            return name, factor
-    return units[-1]
+# the axis units and their choice live in hwsim.report.units (latency rows are in s, energy
+# rows in pJ); re-exported under the names the sweep outputs use
 
 
 def plot_pareto(ax, rows: Sequence[dict], workloads: Optional[Sequence[str]] = None,

@@ -102,4 +102,4 @@ def test_arch_show_prints_the_gpu_section():
     from hwsim.commands.arch import format_text
     text = format_text(load_arch(ROOT / "arch_configs" / "h100_sxm.yaml"))
     assert "math fp16: dense 989.4 TOPS, 2:4 1979 TOPS, CUDA cores 133.8 TOPS" in text
-    assert "launch 4 us" in text and "TDP 700 W" in text
+    assert "launch 4 µs" in text and "TDP 700 W" in text

@@ -71,7 +71,7 @@ def _notes(layer, arch: Accelerator, work: KernelWork, priced) -> tuple[str, ...
     if len(priced) == 1:
         return ()
     clock = arch.compute.clock_hz
-    others = ", ".join(f"{KERNEL_LABELS[w.kernel]} {r.latency_cycles / clock * 1e6:.3g} us"
+    others = ", ".join(f"{KERNEL_LABELS[w.kernel]} {r.latency_cycles / clock * 1e6:.3g} µs"
                        for w, r in priced if w is not work)
     text = f"gpu kernel: {KERNEL_LABELS[work.kernel]}"
     text += f" ({work.note})" if work.note else ""
