@@ -5,15 +5,20 @@ Points go in chunks of consecutive points (a chunk builds each accelerator varia
 sized for the engine's parallel slots (a Dask cluster is asked for its thread count). Every
 engine yields each finished chunk's rows as soon as it is done (completion order, not plan
 order); the rows themselves do not depend on the engine. At most ``2 x slots`` chunks are in
-flight, so a sweep of a million points does not queue a million tasks.
+flight, so a sweep of a million points does not queue a million tasks. A worker can also
+encode its chunk's JSONL lines (``encoded``), so that the main process, which only writes
+them, never holds the workers up at the end.
 
 The evaluation context (base mapping + resolved networks) travels once per worker: through the
-pool initializer, or ``Client.scatter(..., broadcast=True)`` on Dask. Dask workers on other
+pool initializer (which also freezes the worker's start-up objects and spaces its garbage
+collections: :data:`WORKER_GC_THRESHOLD`), or ``Client.scatter(..., broadcast=True)`` on
+Dask. Dask workers on other
 machines need hwsim installed; workload files are read here and shipped as records, but a
 custom ``energy_reference`` file must exist at the same path on the workers.
 """
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -24,15 +29,17 @@ from typing import Iterator, Optional, Sequence
 from hwsim.errors import HwsimError
 from hwsim.sweep.evaluate import EvalContext, evaluate_chunk
 from hwsim.sweep.plan import SweepPoint
+from hwsim.sweep.store import encode_rows
 
 ENGINES = ("serial", "process", "dask")
 MAX_AUTO_CHUNK = 64
 CHUNKS_PER_WORKER = 8
-MAX_BULK_CHUNK = 4096
-BULK_CHUNKS_PER_WORKER = 2
+MAX_BULK_CHUNK = 8192
 """Bulk evaluation (:mod:`hwsim.sweep.bulk`) shares one search per (structure, layer) over
-the variants of a chunk, so its chunks are larger: about 2 per worker, at most 4,096 points
-(a kill loses at most that much work, a few seconds)."""
+the variants of a chunk, and the search of a group of variants costs a fixed part plus a
+part per variant, so its chunks are as large as the slots allow: one per slot, at most
+8,192 points (a kill loses at most that much work, a few seconds), in a multiple of the
+slots so that they finish together."""
 
 Chunk = Sequence[SweepPoint]
 
@@ -53,15 +60,17 @@ class EngineConfig:
 
 
 def auto_chunk_size(points: int, slots: int, bulk: bool = False) -> int:
-    """About ``CHUNKS_PER_WORKER`` chunks per parallel slot, at most ``MAX_AUTO_CHUNK`` points
-    (bulk: ``BULK_CHUNKS_PER_WORKER`` and ``MAX_BULK_CHUNK``).
+    """About ``CHUNKS_PER_WORKER`` chunks per parallel slot, at most ``MAX_AUTO_CHUNK`` points;
+    bulk: the fewest chunks of at most ``MAX_BULK_CHUNK`` points, their count a multiple of
+    ``slots``, all of one size (give or take a point).
 
     Example: 10,000 points on 2 slots -> ceil(10000 / 16) = 625 -> 64; 40 points -> 3; in
-    bulk ceil(10000 / 4) = 2500.
+    bulk 2 chunks of 5,000; 100,000 in bulk: ceil(100000 / 8192) = 13 -> 14 chunks of 7,143.
     """
-    per, most = ((BULK_CHUNKS_PER_WORKER, MAX_BULK_CHUNK) if bulk
-                 else (CHUNKS_PER_WORKER, MAX_AUTO_CHUNK))
-    return max(1, min(most, math.ceil(points / (slots * per))))
+    if not bulk:
+        return max(1, min(MAX_AUTO_CHUNK, math.ceil(points / (slots * CHUNKS_PER_WORKER))))
+    count = math.ceil(max(1, math.ceil(points / MAX_BULK_CHUNK)) / slots) * slots
+    return max(1, math.ceil(points / count))
 
 
 def chunked(points: Sequence[SweepPoint], size: int) -> list[tuple[SweepPoint, ...]]:
@@ -70,9 +79,11 @@ def chunked(points: Sequence[SweepPoint], size: int) -> list[tuple[SweepPoint, .
 
 
 def run_chunks(points: Sequence[SweepPoint], context: EvalContext, engine: EngineConfig,
-               chunk_size: Optional[int] = None) -> Iterator[list[dict]]:
+               chunk_size: Optional[int] = None, encoded: bool = False) -> Iterator:
     """Evaluate ``points`` in chunks of ``chunk_size`` (None: :func:`auto_chunk_size` for the
-    engine's parallel slots) on ``engine``; yields the rows of each finished chunk."""
+    engine's parallel slots) on ``engine``; yields the rows of each finished chunk, or with
+    ``encoded`` (rows, their JSONL text: :func:`hwsim.sweep.store.encode_rows`), encoded
+    where the chunk ran, so that the main process only writes it."""
     if engine.kind not in ENGINES:
         raise HwsimError(f"engine must be one of {', '.join(ENGINES)}. "
                          f"Got {engine.kind!r} instead.")
@@ -80,38 +91,61 @@ def run_chunks(points: Sequence[SweepPoint], context: EvalContext, engine: Engin
         return iter(())
     if engine.kind == "serial":
         chunks = chunked(points, chunk_size or auto_chunk_size(len(points), 1, engine.bulk))
-        return (evaluate_chunk(context, chunk, engine.bulk) for chunk in chunks)
+        return (evaluate(context, chunk, engine.bulk, encoded) for chunk in chunks)
     if engine.kind == "process":
         return _run_process(points, context, engine.workers or os.cpu_count() or 1, chunk_size,
-                            engine.bulk)
-    return _run_dask(points, context, engine, chunk_size)
+                            engine.bulk, encoded)
+    return _run_dask(points, context, engine, chunk_size, encoded)
+
+
+def evaluate(context: EvalContext, chunk: Chunk, bulk: bool = True, encoded: bool = False):
+    """:func:`evaluate_chunk`, and with ``encoded`` the rows' JSONL text too (what a worker
+    runs)."""
+    rows = evaluate_chunk(context, chunk, bulk)
+    return (rows, encode_rows(rows)) if encoded else rows
 
 
 # ---- local process pool --------------------------------------------------------------------
 _WORKER_CONTEXT: list[EvalContext] = []  # set once per pool worker by its initializer
 
 
+WORKER_GC_THRESHOLD = 10_000
+"""Allocations between young-generation collections in a pool worker (CPython's default is
+700). A chunk allocates millions of short-lived objects (configs, levels, arrays) and keeps
+its templates; at the default, collections took about a fifth of a worker's time on the
+bench_sweep workload (0.09 of 0.47 ms per point), at 10,000 under a tenth of it. Garbage
+cycles are still collected, less often. Set only in the pool's own worker processes."""
+
+
 def _init_worker(context: EvalContext) -> None:
     _WORKER_CONTEXT[:] = [context]
+    gc.freeze()  # the imported modules and the context live as long as the worker
+    gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
 
 
-def _worker_chunk(chunk: Chunk, bulk: bool = True) -> list[dict]:
-    return evaluate_chunk(_WORKER_CONTEXT[0], chunk, bulk)
+def _worker_chunk(chunk: Chunk, bulk: bool = True, encoded: bool = False):
+    return evaluate(_WORKER_CONTEXT[0], chunk, bulk, encoded)
 
 
 def _run_process(points: Sequence[SweepPoint], context: EvalContext, workers: int,
-                 chunk_size: Optional[int], bulk: bool = True) -> Iterator[list[dict]]:
+                 chunk_size: Optional[int], bulk: bool = True, encoded: bool = False
+                 ) -> Iterator:
     """A spawn-started pool (no fork of a process that holds threads or open files); each
     worker unpickles the context once, with its own empty cost cache."""
     chunks = chunked(points, chunk_size or auto_chunk_size(len(points), workers, bulk))
     workers = max(1, min(workers, len(chunks)))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(context,))
+    finished = False
     try:
-        yield from _windowed(lambda c: pool.submit(_worker_chunk, c, bulk), chunks, 2 * workers,
-                             _wait_local)
+        yield from _windowed(lambda c: pool.submit(_worker_chunk, c, bulk, encoded), chunks,
+                             2 * workers, _wait_local)
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # every chunk's rows are in: the idle workers exit on their own (tearing down a
+        # worker's caches takes a fraction of a second nobody needs to wait for); on an
+        # error or an interrupt the pending chunks are cancelled and the workers awaited
+        pool.shutdown(wait=not finished, cancel_futures=not finished)
 
 
 def _wait_local(futures: set):
@@ -119,7 +153,7 @@ def _wait_local(futures: set):
     return done
 
 
-def _windowed(submit, chunks: Sequence[Chunk], window: int, wait_some) -> Iterator[list[dict]]:
+def _windowed(submit, chunks: Sequence[Chunk], window: int, wait_some) -> Iterator:
     """Keep ``window`` chunks in flight; yield results as they finish."""
     pending = iter(chunks)
     flying = set()
@@ -138,7 +172,7 @@ def _windowed(submit, chunks: Sequence[Chunk], window: int, wait_some) -> Iterat
 
 # ---- Dask distributed ----------------------------------------------------------------------
 def _run_dask(points: Sequence[SweepPoint], context: EvalContext, engine: EngineConfig,
-              chunk_size: Optional[int]) -> Iterator[list[dict]]:
+              chunk_size: Optional[int], encoded: bool = False) -> Iterator:
     from distributed import Client, LocalCluster, wait as dask_wait
 
     cluster = None
@@ -155,7 +189,8 @@ def _run_dask(points: Sequence[SweepPoint], context: EvalContext, engine: Engine
         shared = client.scatter(context, broadcast=True)  # one copy (and cache) per worker
 
         def submit(chunk):
-            return client.submit(evaluate_chunk, shared, list(chunk), engine.bulk, pure=False)
+            return client.submit(evaluate, shared, list(chunk), engine.bulk, encoded,
+                                 pure=False)
 
         def wait_some(futures):
             return dask_wait(list(futures), return_when="FIRST_COMPLETED").done

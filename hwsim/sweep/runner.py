@@ -54,8 +54,9 @@ def run_sweep(plan: SweepPlan, out_dir, engine: EngineConfig = EngineConfig(),
     bar = progress(len(plan.points), len(plan.points) - len(pending)) if progress else None
     computed = 0
     with bar if bar is not None else nullcontext():
-        for rows in run_chunks(pending, EvalContext.of(plan), engine, chunk_size):
-            computed += store.append(rows)
+        for rows, lines in run_chunks(pending, EvalContext.of(plan), engine, chunk_size,
+                                      encoded=True):
+            computed += store.append(rows, lines)
             if bar is not None:
                 bar.update(len(rows))
     rows = tuple(store.rows[p.id] for p in plan.points)

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from hwsim.fileio import write_text_atomic
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from hwsim.errors import HwsimError
 
@@ -46,12 +46,15 @@ class ResultStore:
         row = self.rows.get(point_id)
         return row is not None and row.get("status") != "error"
 
-    def append(self, rows: Sequence[dict]) -> int:
-        """Append the rows not done yet as one write + fsync; returns how many were written."""
+    def append(self, rows: Sequence[dict], lines: Optional[bytes] = None) -> int:
+        """Append the rows not done yet as one write + fsync; returns how many were written.
+
+        ``lines``: :func:`encode_rows` of ``rows`` when the caller has it already (a worker
+        encodes its chunk, so the main process only writes); used when every row is new."""
         new = [row for row in rows if not self.is_done(row["id"])]
         if not new:
             return 0
-        data = b"".join(_line(row) for row in new)
+        data = lines if lines is not None and len(new) == len(rows) else encode_rows(new)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             view = memoryview(data)
@@ -63,6 +66,12 @@ class ResultStore:
         for row in new:
             self.rows[row["id"]] = row
         return len(new)
+
+
+def encode_rows(rows: Sequence[dict]) -> bytes:
+    """The JSONL text of ``rows``: one compact JSON object per line (anything not JSON, such
+    as a date, as its str)."""
+    return b"".join(_line(row) for row in rows)
 
 
 def _line(row: dict) -> bytes:

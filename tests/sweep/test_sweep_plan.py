@@ -105,3 +105,18 @@ def test_auto_chunk_size_and_chunks():
     assert auto_chunk_size(40, 2) == 3
     assert auto_chunk_size(1, 16) == 1
     assert chunked(list("abcdefg"), 3) == [("a", "b", "c"), ("d", "e", "f"), ("g",)]
+
+
+def test_bulk_chunks_are_few_even_and_a_multiple_of_the_slots():
+    """Bulk: 10,000 points on 2 slots -> 2 chunks of 5,000; 100,000 -> ceil(100000 / 8192) =
+    13 chunks, rounded up to 14 for 2 slots -> 7,143 points each (13 x 7,143 + 7,141); on 1
+    slot 13 chunks of 7,693; 40 points on 2 slots -> 20 each; 1 point on 16 slots -> 1."""
+    from hwsim.sweep.engines import MAX_BULK_CHUNK, auto_chunk_size, chunked
+    assert auto_chunk_size(10_000, 2, bulk=True) == 5_000
+    assert auto_chunk_size(100_000, 2, bulk=True) == 7_143
+    assert len(chunked(range(100_000), 7_143)) == 14
+    assert auto_chunk_size(100_000, 1, bulk=True) == 7_693
+    assert auto_chunk_size(40, 2, bulk=True) == 20
+    assert auto_chunk_size(1, 16, bulk=True) == 1
+    assert all(auto_chunk_size(n, s, bulk=True) <= MAX_BULK_CHUNK
+               for n in (1, 8_192, 8_193, 10**6) for s in (1, 2, 3, 16))

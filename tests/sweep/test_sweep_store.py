@@ -21,6 +21,21 @@ def test_append_then_reopen(tmp_path):
     assert path.read_text().count("\n") == 2
 
 
+def test_lines_encoded_by_a_worker_are_written_as_they_are(tmp_path):
+    """A worker's encode_rows text is written when every row is new; when some are done
+    already, only the new rows are written (encoded here)."""
+    from hwsim.sweep.store import encode_rows
+    path = tmp_path / "results.jsonl"
+    store = ResultStore.open(path)
+    rows = [row("a"), row("b")]
+    assert store.append(rows, encode_rows(rows)) == 2
+    assert path.read_bytes() == encode_rows(rows)
+    more = [row("b", value=5.0), row("c")]
+    assert store.append(more, encode_rows(more)) == 1
+    assert path.read_bytes() == encode_rows(rows + [row("c")])
+    assert ResultStore.open(path).rows == {"a": row("a"), "b": row("b"), "c": row("c")}
+
+
 def test_a_torn_last_line_is_ignored_and_cut_before_appending(tmp_path):
     path = tmp_path / "results.jsonl"
     path.write_text(json.dumps(row("a")) + "\n" + '{"id": "b", "sta')
