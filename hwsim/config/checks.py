@@ -162,8 +162,9 @@ def operand_paths(parts: ConfigParts) -> Iterator[Problem]:
     if not parts.levels or not parts.all_levels_valid():
         return
     on_chip = [(n, lv) for n, lv in levels if not isinstance(lv, DramConfig)]
+    held = {operand for _, lv in on_chip for operand in lv.operands}
     for operand in Operand:
-        if any(operand in lv.operands for _, lv in on_chip):
+        if operand in held:
             continue
         if operand is Operand.WEIGHTS and _keeps_weights(parts.residency):
             yield Problem("residency.policy", "must be streamed when no on-chip level holds "

@@ -29,7 +29,7 @@ from hwsim.cost.cache import CostCache
 from hwsim.errors import HwsimError
 from hwsim.sweep.bulk import covers, network_rows
 from hwsim.sweep.keys import apply_overrides
-from hwsim.sweep.plan import SweepPlan, SweepPoint, canonical_json
+from hwsim.sweep.plan import SweepPlan, SweepPoint
 from hwsim.sweep.variants import VariantBuilder
 from hwsim.types import Objective
 from hwsim.workload import Network
@@ -91,9 +91,8 @@ def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint],
     entries: list = [None] * len(points)
     rows: list = [None] * len(points)
     groups: dict = {}
-    memo: dict = {}
     for i, point in enumerate(points):
-        okey = canonical_json(point.arch_overrides)
+        okey = repr(point.arch_overrides)  # plain YAML values: equal text, equal value
         entry = archs.get(okey)
         if entry is None:
             arch = build_variant(context, point, bulk)
@@ -101,18 +100,19 @@ def evaluate_chunk(context: EvalContext, points: Sequence[SweepPoint],
                                    isinstance(arch, Accelerator) and context.mappings is None
                                    else None)
         arch, structure = entries[i] = entry
-        if structure is None or not covers(*structure, context.networks[point.workload],
-                                           point.workload, memo):
+        if structure is None:
             rows[i] = evaluate_point(context, point, arch)
         else:
             groups.setdefault((structure[0], point.workload, point.objective), []).append(i)
-    for (_, workload, objective), members in groups.items():
+    for (signature, workload, objective), members in groups.items():
         variants, key = [entries[i][0] for i in members], entries[members[0]][1][1]
-        try:
-            metrics = network_rows(context.networks[workload], key, variants, objective,
-                                   context.cache)
-        except Exception:  # noqa: BLE001 - each point alone then says what went wrong
-            metrics = [None] * len(members)
+        network = context.networks[workload]
+        metrics = [None] * len(members)
+        if covers(signature, key, network, workload, {}):
+            try:
+                metrics = network_rows(network, key, variants, objective, context.cache)
+            except Exception:  # noqa: BLE001 - each point alone then says what went wrong
+                pass
         for i, arch, found in zip(members, variants, metrics):
             rows[i] = (evaluate_point(context, points[i], arch) if found is None
                        else {**_head(points[i]), **found})
