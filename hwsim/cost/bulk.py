@@ -40,8 +40,10 @@ from hwsim.cost.dataflow import inner_orders, spatial_unrolling
 from hwsim.cost.layer import _resident_value_bytes
 from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
+from hwsim.cost.pipeline import candidate_latency_cycles
 from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes, dram_walk,
-                               flows_depend_on_keep, full_nest, level_needs, whole_bursts)
+                               flows_depend_on_keep, full_nest, level_needs, pipelined_dram,
+                               whole_bursts)
 from hwsim.cost.structure import layer_covered, numeric_size, structure_key
 from hwsim.cost.traffic import build_chains
 from hwsim.types import MemoryKind, Objective
@@ -261,9 +263,15 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
         return energy, {}
     transfers = {n: transfer(nums.levels[n], en.port_bytes(levels[n], pick(r), pick(w)), col)
                  for n, (r, w) in per_level.items()}
-    latency = np.maximum(tpl.inp.compute_cycles, 0.0)
-    for cycles in transfers.values():
-        latency = np.maximum(latency, cycles)
+    dram = pipelined_dram(tpl.key)
+    read, write = per_level.get(dram, (0.0, 0.0))
+    walk = dram_walk(tpl.nest, tpl.inp.bounds.groups, pick)
+    latency = candidate_latency_cycles(
+        compute_cycles=tpl.inp.compute_cycles, transfers=transfers, dram=dram,
+        dram_read_cycles=transfer(nums.levels[dram], pick(read), col) if dram in transfers
+        else 0.0,
+        dram_write_cycles=transfer(nums.levels[dram], pick(write), col) if dram in transfers
+        else 0.0, steps=walk["dram_steps"], output_visits=walk["output_visits"])
     energy = energy + col(nums.leak) * (latency / col(nums.clock)) * en.PJ_PER_MW_S
     return _objective(tpl.inp.objective, energy, latency), transfers
 
@@ -348,11 +356,19 @@ def _band(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
         + flat(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))[None]
     latency = np.float64(max(inp.compute_cycles, 0.0))
     if inp.objective is not Objective.ENERGY or np.any(nums.leak):
-        for name, (r, w) in per_level.items():
+        def cycles(name, nbytes):
             bw = nums.levels[name]["bw"][:, None]
-            moved = flat(en.port_bytes(levels[name], r, w))[None]
-            latency = np.maximum(latency, np.where(bw > 0, moved / np.where(bw > 0, bw, 1.0),
-                                                   0.0))
+            return np.where(bw > 0, flat(nbytes)[None] / np.where(bw > 0, bw, 1.0), 0.0)
+        transfers = {n: cycles(n, en.port_bytes(levels[n], r, w))
+                     for n, (r, w) in per_level.items()}
+        dram = pipelined_dram(tpl.key)
+        read, write = per_level.get(dram, (0.0, 0.0))
+        walk = dram_walk(tpl.nest, inp.bounds.groups, lambda v: flat(v)[None])
+        latency = candidate_latency_cycles(
+            compute_cycles=latency, transfers=transfers, dram=dram,
+            dram_read_cycles=cycles(dram, read) if dram in transfers else 0.0,
+            dram_write_cycles=cycles(dram, write) if dram in transfers else 0.0,
+            steps=walk["dram_steps"], output_visits=walk["output_visits"])
         energy = energy + nums.leak[:, None] * (latency / nums.clock[:, None]) * en.PJ_PER_MW_S
     score = np.where(feasible_k, _objective(inp.objective, energy, latency), np.inf)
     best = score.min(axis=1, keepdims=True)

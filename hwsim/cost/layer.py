@@ -4,8 +4,10 @@ Steps: support check -> MAC counts under zero handling (:mod:`compute`) -> stora
 (:mod:`operands`) -> compute cycles with fill/drain and imbalance (:mod:`cycles`) -> mapping
 search over tilings (:mod:`search`) -> traffic records, energy breakdown, latency.
 
-Latency = max(compute cycles, each level's transfer cycles): transfers overlap compute under
-double buffering; the largest term is the ``bottleneck`` (``compute`` or a level name).
+Latency = the steady-state bound max(compute cycles, each level's transfer cycles) (transfers
+overlap compute under double buffering; the largest term is the ``bottleneck``, ``compute`` or
+a level name) plus the DRAM pipeline's fill and drain (:mod:`hwsim.cost.pipeline`,
+``pipeline_cycles``), as the mapping search scored it.
 Energy = sum of level energies (accesses x energy per access) + MACs + codebook lookups +
 leakage x latency. The compulsory DRAM traffic is what any mapping must move: the stored
 weights (unless resident), every input touched once, every output written once.
@@ -29,10 +31,10 @@ from hwsim.cost.cycles import compute_time
 from hwsim.cost.gpu.layer import estimate_gpu_layer
 from hwsim.cost.fusion import fused_cost, fused_producer
 from hwsim.cost.nest import LoopBounds
-from hwsim.cost.pipeline import dram_bytes, pipelined_latency_cycles
+from hwsim.cost.pipeline import candidate_latency_cycles, dram_bytes
 from hwsim.cost.operands import LayerSizes, layer_sizes, layer_weight_storage
 from hwsim.cost.records import LayerCost, LevelTraffic, WeightMemory, pairs_from
-from hwsim.cost.search import SearchInputs, search_mapping
+from hwsim.cost.search import SearchInputs, pipelined_dram, search_mapping
 from hwsim.cost.traffic import build_chains
 from hwsim.errors import HwsimError
 from hwsim.types import Dataflow, LayerKind, MemoryKind, Objective, Operand, Residency
@@ -109,20 +111,17 @@ def _resident_value_bytes(arch: Accelerator, stored) -> float:
     return stored.total_bits / 8 - min(pointers, meta_cap)
 
 
-def _pipelined(arch: Accelerator, found, compute_cycles: float, steady: float) -> float:
-    """The chosen mapping's latency with the DRAM pipeline's fill and drain
-    (:mod:`hwsim.cost.pipeline`); ``steady`` (the steady-state bound) where the tiled pipeline
-    does not apply: EIE's column broadcast, or no DRAM traffic."""
-    transfers = dict(found.transfer_cycles)
-    dram = arch.dram.name
-    if arch.dataflow is Dataflow.COLUMN_BROADCAST or dram not in transfers:
-        return steady
-    read, write = dram_bytes(found.bus_bytes or found.flows, dram)
-    array = max([compute_cycles, *(c for n, c in transfers.items() if n != dram)])
-    return float(pipelined_latency_cycles(
-        array_cycles=array, dram_read_cycles=en.transfer_cycles(arch.dram, read),
-        dram_write_cycles=en.transfer_cycles(arch.dram, write), dram_cycles=transfers[dram],
-        steps=found.dram_steps, output_visits=found.output_visits))
+def _pipelined(arch: Accelerator, found, compute_cycles: float) -> float:
+    """The chosen mapping's latency as the search scored it: the steady-state bound plus the
+    DRAM pipeline's fill and drain (:mod:`hwsim.cost.pipeline`; not for EIE's column
+    broadcast, or without DRAM traffic)."""
+    dram = pipelined_dram(arch)
+    read, write = dram_bytes(found.bus_bytes or found.flows, dram) if dram else (0.0, 0.0)
+    return float(candidate_latency_cycles(
+        compute_cycles=compute_cycles, transfers=dict(found.transfer_cycles), dram=dram,
+        dram_read_cycles=en.transfer_cycles(arch.dram, read),
+        dram_write_cycles=en.transfer_cycles(arch.dram, write), steps=found.dram_steps,
+        output_visits=found.output_visits))
 
 
 def _dram_name(level) -> str:
@@ -237,7 +236,7 @@ def estimate_layer(layer: LayerWorkload, arch: Accelerator, *,
     transfers = dict(found.transfer_cycles)
     steady = max([time.cycles, *transfers.values()])
     bottleneck = "compute" if steady <= time.cycles else max(transfers, key=transfers.get)
-    latency = _pipelined(arch, found, time.cycles, steady)
+    latency = _pipelined(arch, found, time.cycles)
     leak = float(en.leakage_energy_pj(arch, latency))
     book = float(en.codebook_energy_pj(arch, found.latch_weight_values))
     comp, oper = en.energy_split(traffic, {"mac": mac_pj, "codebook": book, "leakage": leak})

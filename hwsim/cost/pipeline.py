@@ -16,8 +16,9 @@ Steps are averaged (the first step may load more, e.g. an input tile reused by e
 step; the simulator walks the real steps, :mod:`hwsim.sim.tiled`), and the DRAM-bound line
 is an upper bound by at most one visit's write-back (the one before the last may overlap the
 last step's compute). With no DRAM traffic the latency is ``A``, the steady-state bound. The
-mapper ranks candidates by the steady-state bound; the reported latency of the chosen mapping
-adds this term (``LayerCost.pipeline_cycles``).
+mapper ranks candidates by this latency (:func:`candidate_latency_cycles`, in
+:func:`hwsim.cost.search.evaluate` and the sweep's bulk scoring), and the record says how much
+of it lies beyond the steady-state bound (``LayerCost.pipeline_cycles``).
 
 Worked example (BERT-base query projection, seq 16, on systolic_ws with wavefront and separate
 ports): T = 4, A = 18,526, R = 21,952, W = 448 (12,288 output bytes at 27.43 bytes/cycle,
@@ -41,6 +42,29 @@ def pipelined_latency_cycles(*, array_cycles, dram_read_cycles, dram_write_cycle
     return np.maximum(array_bound, dram_cycles + array_cycles / steps)
 
 
+def candidate_latency_cycles(*, compute_cycles, transfers: dict, dram: str | None,
+                             dram_read_cycles=0.0, dram_write_cycles=0.0, steps=1.0,
+                             output_visits=1.0):
+    """The latency of mapping candidates (scalars or arrays): the steady-state bound
+    ``max(compute, transfers)`` when ``dram`` is None or moves nothing (``transfers`` has no
+    entry for it), else :func:`pipelined_latency_cycles` with the array side ``A = max(compute,
+    the other levels' transfers)``. Example: compute 11, transfers {dram: 6, buf: 3.75},
+    R 5, W 1, one step -> max(11 + 5 + 1, 6 + 11) = 17; without ``dram`` -> 11."""
+    if dram is None or dram not in transfers:
+        latency = np.maximum(compute_cycles, 0.0)
+        for cycles in transfers.values():
+            latency = np.maximum(latency, cycles)
+        return latency
+    array = np.maximum(compute_cycles, 0.0)
+    for name, cycles in transfers.items():
+        if name != dram:
+            array = np.maximum(array, cycles)
+    return pipelined_latency_cycles(
+        array_cycles=array, dram_read_cycles=dram_read_cycles,
+        dram_write_cycles=dram_write_cycles, dram_cycles=transfers[dram], steps=steps,
+        output_visits=output_visits)
+
+
 def dram_bytes(flows, dram: str):
     """(read, write) bytes of level ``dram`` summed over ``flows`` ((level, operand), read,
     write) in order, left to right (the order the search sums them for its cycles)."""
@@ -51,4 +75,4 @@ def dram_bytes(flows, dram: str):
     return read, write
 
 
-__all__ = ["dram_bytes", "pipelined_latency_cycles"]
+__all__ = ["candidate_latency_cycles", "dram_bytes", "pipelined_latency_cycles"]

@@ -25,6 +25,7 @@ from hwsim.cost import energy as en
 from hwsim.cost.cache import CostCache
 from hwsim.cost.dataflow import Spatial, inner_orders
 from hwsim.cost.nest import DIMS, REPRESENTATIVE_ORDERS, LoopBounds, Nest, build_nest
+from hwsim.cost.pipeline import candidate_latency_cycles
 from hwsim.cost.pinning import pinned_nest
 from hwsim.cost.records import LayerMapping, LevelTiling
 from hwsim.cost.traffic import Flows, burst_factor, operand_flows, tile_bytes
@@ -236,11 +237,22 @@ def evaluate(arch: Accelerator, nest: Nest, inp: SearchInputs, keep=None,
         energy = energy + en.level_energy_pj(levels[name], r, w)
     transfers = {n: en.level_transfer_cycles(levels[n], r, w)
                  for n, (r, w) in per_level.items()}
-    latency = np.maximum(inp.compute_cycles, 0.0)
-    for cycles in transfers.values():
-        latency = np.maximum(latency, cycles)
+    dram = pipelined_dram(arch)
+    read, write = per_level.get(dram, (0.0, 0.0))
+    walk = dram_walk(nest, inp.bounds.groups, lambda v: v)
+    latency = candidate_latency_cycles(
+        compute_cycles=inp.compute_cycles, transfers=transfers, dram=dram,
+        dram_read_cycles=en.transfer_cycles(arch.dram, read),
+        dram_write_cycles=en.transfer_cycles(arch.dram, write), steps=walk["dram_steps"],
+        output_visits=walk["output_visits"])
     energy = energy + en.leakage_energy_pj(arch, latency)
     return useful, flows, energy, latency, transfers
+
+
+def pipelined_dram(arch: Accelerator) -> str | None:
+    """The DRAM level whose tile walk pipelines with the array (:mod:`hwsim.cost.pipeline`);
+    None for EIE's column broadcast, which has its own pass model."""
+    return None if arch.dataflow is Dataflow.COLUMN_BROADCAST else arch.dram.name
 
 
 def whole_bursts(arch: Accelerator, nest: Nest, inp: SearchInputs, flows, per_level: dict):

@@ -26,12 +26,13 @@ from hwsim.arch import Accelerator
 from hwsim.cost import energy as en
 from hwsim.cost.bulk import (Numbers, feasible, layer_covered, layer_template, level_energy,
                              search_variants, transfer)
-from hwsim.cost.pipeline import dram_bytes, pipelined_latency_cycles
+from hwsim.cost.pipeline import candidate_latency_cycles, dram_bytes
+from hwsim.cost.search import pipelined_dram
 from hwsim.cost.cache import CostCache, record_key
 from hwsim.cost.layer import weight_capacity_bytes
 from hwsim.cost.operands import layer_weight_storage
 from hwsim.cost.savings import Coverage
-from hwsim.types import Dataflow, MemoryKind, Objective, Operand, Residency
+from hwsim.types import MemoryKind, Objective, Operand, Residency
 from hwsim.workload import Network
 
 
@@ -167,7 +168,7 @@ def _layer_columns(tpl, key: Accelerator, nums: Numbers, keep: np.ndarray, rows:
     slowest = (np.stack([c for _, c in picks.cycles]).argmax(axis=0) + 1 if picks.cycles
                else np.zeros(nums.count, int))
     bottleneck = names[np.where(steady <= cycles, 0, slowest)]
-    latency = _pipelined(key, nums, picks, cycles, steady)
+    latency = _pipelined(key, nums, picks, cycles)
     leak = nums.leak * (latency / nums.clock) * en.PJ_PER_MW_S
     book = en.codebook_energy_pj(key, picks.latch) + np.zeros(nums.count)
     comp.update({"mac": nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated),
@@ -177,23 +178,20 @@ def _layer_columns(tpl, key: Accelerator, nums: Numbers, keep: np.ndarray, rows:
                         tpl.time.utilization, tpl.stored_bytes, tpl.macs.issued, load)
 
 
-def _pipelined(key: Accelerator, nums: Numbers, picks, compute_cycles: float,
-               steady: np.ndarray) -> np.ndarray:
-    """Per variant, the latency with the DRAM pipeline's fill and drain, as
-    :func:`hwsim.cost.layer.estimate_layer` computes it (:mod:`hwsim.cost.pipeline`)."""
-    dram = key.dram.name
+def _pipelined(key: Accelerator, nums: Numbers, picks, compute_cycles: float) -> np.ndarray:
+    """Per variant, the latency of its chosen candidate as :func:`hwsim.cost.layer.estimate_layer`
+    computes it: the steady-state bound plus the DRAM pipeline's fill and drain
+    (:mod:`hwsim.cost.pipeline`), the same float operations."""
+    dram = pipelined_dram(key)
     cycles = dict(picks.cycles)
-    if key.dataflow is Dataflow.COLUMN_BROADCAST or dram not in cycles:
-        return steady
-    read, write = dram_bytes(((k, r, w) for k, (r, w) in picks.bus.items()), dram)
-    array = np.full(nums.count, compute_cycles)
-    for name, c in picks.cycles:
-        if name != dram:
-            array = np.maximum(array, c)
-    return pipelined_latency_cycles(
-        array_cycles=array, dram_read_cycles=transfer(nums.levels[dram], read, lambda c: c),
-        dram_write_cycles=transfer(nums.levels[dram], write, lambda c: c),
-        dram_cycles=cycles[dram], steps=picks.dram_steps, output_visits=picks.output_visits)
+    read, write = dram_bytes(((k, r, w) for k, (r, w) in picks.bus.items()), dram) \
+        if dram else (0.0, 0.0)
+    moved = dram in cycles
+    return candidate_latency_cycles(
+        compute_cycles=np.full(nums.count, compute_cycles), transfers=cycles, dram=dram,
+        dram_read_cycles=transfer(nums.levels[dram], read, lambda c: c) if moved else 0.0,
+        dram_write_cycles=transfer(nums.levels[dram], write, lambda c: c) if moved else 0.0,
+        steps=picks.dram_steps, output_visits=picks.output_visits)
 
 
 def _dram_name(level) -> str:
