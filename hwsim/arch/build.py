@@ -12,10 +12,10 @@ Worked examples (hand-checked in tests/arch/test_build.py):
 
 A caller that builds many variants of one file (a sweep worker) passes a
 :class:`BuildMemo`, an explicit cache it owns: the parts that take time to build (a memory
-level, the SRAM model's fit, the sparsity support) are kept by the content they are built
-from, so a variant that changes one SRAM's size rebuilds that level only. The memo never
-changes a result: ``build_accelerator(cfg, memo=m) == build_accelerator(cfg)``
-(tests/arch/test_build_memo.py).
+level, the SRAM model's fit, the MAC energy, the vector unit, the sparsity support) are kept
+by the content they are built from, so a variant that changes one SRAM's size rebuilds that
+level only. The memo never changes a result: ``build_accelerator(cfg, memo=m) ==
+build_accelerator(cfg)`` (tests/arch/test_build_memo.py).
 """
 from __future__ import annotations
 
@@ -145,12 +145,23 @@ def build_accelerator(cfg: ArchConfig, base_dir: Optional[str] = None,
             "energy_scale_factor": f"{scale:.6g}", **cfg.meta}
     return Accelerator(
         name=cfg.name, memories=memories, compute=compute, dataflow=cfg.dataflow,
-        **_vector_fields(cfg, table, scale),
+        **_vector_memo(cfg, ctx),
         sparsity=sparsity, energy_table=memory_rows + _compute_rows(compute, sparsity),
         technology_nm=cfg.technology_nm, residency=cfg.residency.policy,
         residency_source=cfg.residency.source,
         source_file=source_file, meta=meta, gpu=build_gpu(cfg.gpu, cfg.compute.clock_hz),
         row_stationary=cfg.row_stationary)
+
+
+def _vector_memo(cfg: ArchConfig, ctx: "_Context") -> dict:
+    """:func:`_vector_fields`, kept in ``ctx.memo`` (:class:`BuildMemo`) by what it reads."""
+    if ctx.memo is None:
+        return _vector_fields(cfg, ctx.table, ctx.scale)
+    compute = cfg.compute
+    key = ("vector", cfg.vector, cfg.dataflow, compute.runs, compute.number_format,
+           compute.accumulator_bits, compute.output_activations)
+    return ctx.memo.get(ctx.table, ctx.scale, key,
+                        lambda: _vector_fields(cfg, ctx.table, ctx.scale))
 
 
 def _level_memo(name: str, level, ctx: "_Context"):
@@ -283,14 +294,23 @@ def _on_chip_level(name: str, level: OnChipLevelConfig, ctx: _Context):
     return built, _level_rows(built, write[1])
 
 
-def _compute(cfg: ComputeConfig, ctx: _Context) -> ComputeArray:
+def _mac_energy(cfg: ComputeConfig, ctx: _Context) -> tuple[float, str]:
+    """(pJ per MAC, where it came from): given, or the table's at the arithmetic widths."""
     if cfg.mac_energy_pj is not None:
-        mac, how = cfg.mac_energy_pj, "given"
+        return cfg.mac_energy_pj, "given"
+    bits = max(cfg.weight_bits, cfg.activation_bits)
+    energy, how = tables.mac_energy_pj(ctx.table, cfg.number_format, bits,
+                                       cfg.accumulator_bits)
+    return energy * ctx.scale, how + ctx.scale_note
+
+
+def _compute(cfg: ComputeConfig, ctx: _Context) -> ComputeArray:
+    if ctx.memo is None:
+        mac, how = _mac_energy(cfg, ctx)
     else:
-        bits = max(cfg.weight_bits, cfg.activation_bits)
-        energy, how = tables.mac_energy_pj(ctx.table, cfg.number_format, bits,
-                                           cfg.accumulator_bits)
-        mac, how = energy * ctx.scale, how + ctx.scale_note
+        key = ("mac", cfg.mac_energy_pj, cfg.number_format,
+               max(cfg.weight_bits, cfg.activation_bits), cfg.accumulator_bits)
+        mac, how = ctx.memo.get(ctx.table, ctx.scale, key, lambda: _mac_energy(cfg, ctx))
     return ComputeArray(
         pe_count=cfg.pe_count, array_rows=cfg.array_rows, array_cols=cfg.array_cols,
         macs_per_pe_per_cycle=cfg.macs_per_pe_per_cycle, clock_hz=cfg.clock_hz,
