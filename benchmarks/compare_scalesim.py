@@ -6,7 +6,8 @@ counts (CALC bandwidth mode, so DRAM never stalls) next to hwsim's, on the same 
 layers are 1x1 convolutions), and the run time of both tools. The requirement checked: compute
 cycles per layer within 1 % (docs/PEERS.md explains every difference in the access counts).
 hwsim runs with ``compute.weight_double_buffer`` off here, as SCALE-Sim does not overlap a
-fold's weight fill with the previous fold (arch_configs/systolic_ws.yaml turns it on).
+fold's weight fill with the previous fold (arch_configs/systolic_ws.yaml turns it on, with
+TPU1's wavefront folds and separate weight-FIFO ports; the translation leaves both off).
 
 SCALE-Sim runs in its own venv (benchmarks/.peer-venvs/scalesim, created on first use) and
 its per-layer results are cached in benchmarks/results/peers/scalesim_<net>_<df>.json with
