@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from hwsim.arch.model import Accelerator
 from hwsim.formats import layer_n_m
-from hwsim.types import ZeroHandling
+from hwsim.types import SparseFormat, ZeroHandling
 from hwsim.workload.layer import LayerWorkload
 
 
@@ -65,10 +65,26 @@ def structured_notes(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]
     has N:M support and ``layer`` is pruned but not N:M; ``()`` otherwise (a dense layer
     running dense needs no remark)."""
     st = arch.sparsity.structured
-    if st is None or (not layer.has_mask and layer.effective_weight_density >= 1.0):
+    if not layer.has_mask and layer.effective_weight_density >= 1.0:
         return ()
+    if st is None:
+        return zeros_kept_note(layer, arch)
     note = layer_n_m(layer, st).note(layer, st)
     return (note,) if note else ()
+
+
+def zeros_kept_note(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]:
+    """Why pruning buys nothing on an array that keeps zeros: a dense weight format and zero
+    weights computed like any other (no N:M support), e.g. ``("pruned weights kept: 50% of
+    the weights are zero, but systolic_ws stores weights dense and multiplies the zeros",)``;
+    ``()`` when the arch has a sparse format or skips / gates zero weights."""
+    sp = arch.sparsity
+    zero = 1.0 - layer.effective_weight_density
+    if sp.weight_format.format is not SparseFormat.DENSE or \
+            sp.weight_zeros is not ZeroHandling.NONE or zero <= 0.0:
+        return ()
+    return (f"zeros stored and multiplied: {100 * zero:.0f}% of the weights are zero, but "
+            f"{arch.name} keeps weights dense (no sparse format, no zero skipping)",)
 
 
 def _pair_fractions(layer: LayerWorkload) -> tuple[float, float, float, float]:

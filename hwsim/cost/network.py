@@ -181,7 +181,7 @@ def _on_fallback(layers, costs: list, plan: ResidencyPlan, arch: Accelerator, op
         if cost.supported:
             note = (f"runs on the fallback accelerator {cost.arch}: {arch.name} cannot "
                     f"({costs[i].unsupported_reason})")
-            costs[i], moved[i] = replace(cost, notes=(*cost.notes, note)), True
+            costs[i], moved[i] = replace(cost, notes=(note, *cost.notes)), True
             resident[i] = fb.residency.resident[j]
             reasons[i] = f"on {cost.arch}: {fb.residency.reasons[j]}"
     return moved, replace(plan, resident=tuple(resident), reasons=tuple(reasons))

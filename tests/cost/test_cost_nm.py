@@ -57,14 +57,19 @@ def test_one_broken_group_runs_dense_and_says_so():
 
 def test_density_decides_without_a_mask():
     """No mask: 50 % density runs 2:4 (no note); 60 % runs dense with the density in the note;
-    an arch without N:M support never notes."""
+    an arch without N:M support, a dense format and no zero skipping (systolic_ws) says that
+    the zeros are stored and multiplied."""
     half = LayerWorkload("fc", LayerKind.LINEAR, 64, 64, weight_density=0.5)
     assert structured_notes(half, STC) == () and mac_counts(half, STC).structured
     more = LayerWorkload("fc", LayerKind.LINEAR, 64, 10, weight_density=0.6)
     assert structured_notes(more, STC) == (
         "runs dense: weight density 60.0% is above 2:4 (50%) and the layer has no mask to "
         "check",)
-    assert structured_notes(more, load_arch(ARCH_DIR / "systolic_ws.yaml")) == ()
+    assert structured_notes(more, load_arch(ARCH_DIR / "systolic_ws.yaml")) == (
+        "zeros stored and multiplied: 40% of the weights are zero, but systolic_ws keeps "
+        "weights dense (no sparse format, no zero skipping)",)
+    dense = LayerWorkload("fc", LayerKind.LINEAR, 64, 10)
+    assert structured_notes(dense, load_arch(ARCH_DIR / "systolic_ws.yaml")) == ()
 
 
 def test_l2_bandwidth_is_the_whitepapers():
