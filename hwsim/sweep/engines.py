@@ -136,16 +136,11 @@ def _run_process(points: Sequence[SweepPoint], context: EvalContext, workers: in
     workers = max(1, min(workers, len(chunks)))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(context,))
-    finished = False
     try:
         yield from _windowed(lambda c: pool.submit(_worker_chunk, c, bulk, encoded), chunks,
                              2 * workers, _wait_local)
-        finished = True
     finally:
-        # every chunk's rows are in: the idle workers exit on their own (tearing down a
-        # worker's caches takes a fraction of a second nobody needs to wait for); on an
-        # error or an interrupt the pending chunks are cancelled and the workers awaited
-        pool.shutdown(wait=not finished, cancel_futures=not finished)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _wait_local(futures: set):
