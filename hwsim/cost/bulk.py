@@ -41,9 +41,9 @@ from hwsim.cost.layer import _resident_value_bytes
 from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
 from hwsim.cost.pipeline import candidate_latency_cycles
-from hwsim.cost.search import (SearchInputs, _flows, _objective, capacity_bytes, dram_walk,
-                               flows_depend_on_keep, full_nest, level_needs, pipelined_dram,
-                               whole_bursts)
+from hwsim.cost.search import (LATENCY_BAND, SearchInputs, _flows, capacity_bytes, dram_walk,
+                               flows_depend_on_keep, full_nest, level_needs, objective_scores,
+                               pipelined_dram, whole_bursts)
 from hwsim.cost.structure import layer_covered, numeric_size, structure_key
 from hwsim.cost.traffic import build_chains
 from hwsim.types import MemoryKind, Objective
@@ -227,13 +227,13 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
     cands = _pruned(*args) if energy_only else _band(*args)
     # no leakage: the score is the energy (+ 0.0), the latency is needed at the winner only
     timed = not (energy_only and not np.any(nums.leak))
-    score, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
-                      lambda c: c.reshape(-1, 1), timed)
-    score = np.where(feasible_k[:, cands], score, np.inf)
+    energy, latency, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
+                                lambda c: c.reshape(-1, 1), timed)
+    score = objective_scores(inp.objective, energy, latency, feasible_k[:, cands], axis=1)
     best = np.broadcast_to(score, (nums.count, len(cands))).argmin(axis=1)
     winner = cands[best]
-    _, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(winner),
-                          lambda c: c)
+    _, _, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(winner),
+                             lambda c: c)
     idx = np.unravel_index(winner, nest.shape)
 
     def at(value):
@@ -251,16 +251,16 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
 
 def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
            timed: bool = True):
-    """(score, transfer cycles per level) of the candidates ``pick`` selects, exactly as
-    :func:`hwsim.cost.search.evaluate` and ``_objective`` compute them; ``col`` shapes a
-    (V,) column against the picked values. ``timed`` False (the energy objective without
-    leakage): the energy alone, no transfer cycles (``+ 0 x latency`` adds exactly 0)."""
+    """(energy, latency, transfer cycles per level) of the candidates ``pick`` selects,
+    exactly as :func:`hwsim.cost.search.evaluate` computes them; ``col`` shapes a (V,) column
+    against the picked values. ``timed`` False (the energy objective without leakage): the
+    energy alone, latency 0 and no transfer cycles (``+ 0 x latency`` adds exactly 0)."""
     mac_pj = col(nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated))
     energy = mac_pj + pick(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))
     for name, (r, w) in per_level.items():
         energy = energy + level_energy(levels[name], nums.levels[name], pick(r), pick(w), col)
     if not timed:
-        return energy, {}
+        return energy, 0.0, {}
     transfers = {n: transfer(nums.levels[n], en.port_bytes(levels[n], pick(r), pick(w)), col)
                  for n, (r, w) in per_level.items()}
     dram = pipelined_dram(tpl.key)
@@ -273,7 +273,7 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
         dram_write_cycles=transfer(nums.levels[dram], pick(write), col) if dram in transfers
         else 0.0, steps=walk["dram_steps"], output_visits=walk["output_visits"])
     energy = energy + col(nums.leak) * (latency / col(nums.clock)) * en.PJ_PER_MW_S
-    return _objective(tpl.inp.objective, energy, latency), transfers
+    return energy, latency, transfers
 
 
 def _per_byte(nums: Numbers, per_level: dict, levels: dict, flat):
@@ -313,7 +313,7 @@ def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     m = (coefs[:, pos] / u[pos]).min(axis=1) if pos.any() else np.zeros(nums.count)
     order = np.argsort(weighted, kind="stable")
     seed = order[feasible_k[:, order].argmax(axis=1)]
-    s_v, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c)
+    s_v, _, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c)
     mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = np.where(m > 0, (s_v * (1 + SAFETY) - mac) / (m * (1 - SAFETY)), np.inf)
@@ -370,7 +370,12 @@ def _band(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
             dram_write_cycles=cycles(dram, write) if dram in transfers else 0.0,
             steps=walk["dram_steps"], output_visits=walk["output_visits"])
         energy = energy + nums.leak[:, None] * (latency / nums.clock[:, None]) * en.PJ_PER_MW_S
-    score = np.where(feasible_k, _objective(inp.objective, energy, latency), np.inf)
+    if inp.objective is Objective.LATENCY:  # every candidate in some variant's band
+        lat = np.where(feasible_k, np.broadcast_to(latency, feasible_k.shape), np.inf)
+        fastest = lat.min(axis=1, keepdims=True)
+        near = lat <= fastest * (1.0 + LATENCY_BAND) * (1.0 + SAFETY)
+        return np.flatnonzero(near.any(axis=0))
+    score = objective_scores(inp.objective, energy, latency, feasible_k, axis=1)
     best = score.min(axis=1, keepdims=True)
     near = score <= best + SAFETY * np.abs(best)
     return np.flatnonzero(near.any(axis=0))

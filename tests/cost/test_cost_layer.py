@@ -206,3 +206,21 @@ def test_latency_objective_ranks_the_pipelined_latency():
     assert dict(cost.mapping.levels[0].factors) == {"K": 4, "C": 4}
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (32, 4)
     assert cost.latency_cycles == 11.75
+
+
+def test_latency_objective_takes_the_least_energy_within_one_percent_of_the_fastest():
+    """objective_scores' worked example: latencies (100, 100.5, 120) with energies (9, 3, 1):
+    100.5 is within 1 % of 100 and 120 is not, so the scores are (9, 3, inf) and the second
+    candidate wins; an infeasible candidate neither wins nor sets the fastest. Per variant
+    rows (axis 1) each have their own fastest."""
+    from hwsim.cost.search import objective_scores
+    lat, energy = np.array([100.0, 100.5, 120.0]), np.array([9.0, 3.0, 1.0])
+    keep = np.array([True, True, True])
+    assert objective_scores(Objective.LATENCY, energy, lat, keep).tolist() == [9, 3, np.inf]
+    assert objective_scores(Objective.LATENCY, energy, lat,
+                            np.array([False, True, True])).tolist() == [np.inf, 3, np.inf]
+    rows = objective_scores(Objective.LATENCY, np.array([[9.0, 3.0, 1.0]] * 2),
+                            np.array([[100.0, 100.5, 120.0], [200.0, 130.0, 120.0]]),
+                            np.ones((2, 3), bool), axis=1)
+    assert rows.tolist() == [[9, 3, np.inf], [np.inf, np.inf, 1]]
+    assert objective_scores(Objective.EDP, energy, lat, keep).tolist() == [900, 301.5, 120]
