@@ -10,11 +10,12 @@ encode its chunk's JSONL lines (``encoded``), so that the main process, which on
 them, never holds the workers up at the end.
 
 The evaluation context (base mapping + resolved networks) travels once per worker: through the
-pool initializer (which also freezes the worker's start-up objects and spaces its garbage
-collections: :data:`WORKER_GC_THRESHOLD`), or ``Client.scatter(..., broadcast=True)`` on
-Dask. Dask workers on other
-machines need hwsim installed; workload files are read here and shipped as records, but a
-custom ``energy_reference`` file must exist at the same path on the workers.
+pool initializer, or ``Client.scatter(..., broadcast=True)`` on Dask. Worker processes
+started for the sweep (the pool's, a LocalCluster's) freeze their start-up objects and space
+their garbage collections (:data:`WORKER_GC_THRESHOLD`); an existing cluster's workers are
+left as they are. Dask workers on other machines need hwsim installed; workload files are
+read here and shipped as records, but a custom ``energy_reference`` file must exist at the
+same path on the workers.
 """
 from __future__ import annotations
 
@@ -110,8 +111,8 @@ _WORKER_CONTEXT: list[EvalContext] = []  # set once per pool worker by its initi
 
 
 WORKER_GC_THRESHOLD = 10_000
-"""Allocations between young-generation collections in a pool worker (CPython's default is
-700). A chunk allocates millions of short-lived objects (configs, levels, arrays) and keeps
+"""Allocations between young-generation collections in a worker process started for the sweep
+(CPython's default is 700). A chunk allocates millions of short-lived objects (configs, levels, arrays) and keeps
 its templates; at the default, collections took about a fifth of a worker's time on the
 bench_sweep workload (0.09 of 0.47 ms per point), at 10,000 under a tenth of it. Garbage
 cycles are still collected, less often. Set only in the pool's own worker processes."""
@@ -119,7 +120,14 @@ cycles are still collected, less often. Set only in the pool's own worker proces
 
 def _init_worker(context: EvalContext) -> None:
     _WORKER_CONTEXT[:] = [context]
-    gc.freeze()  # the imported modules and the context live as long as the worker
+    _space_collections()
+
+
+def _space_collections() -> None:
+    """In a worker process started for the sweep: what exists now (imported modules, the
+    context) lives as long as the worker; collect garbage every WORKER_GC_THRESHOLD
+    allocations."""
+    gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
 
 
@@ -179,6 +187,8 @@ def _run_dask(points: Sequence[SweepPoint], context: EvalContext, engine: Engine
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
+        if cluster is not None:  # worker processes started here, for this sweep alone
+            client.run(_space_collections)
         slots = max(1, sum(client.nthreads().values()))
         chunks = chunked(points, chunk_size or auto_chunk_size(len(points), slots, engine.bulk))
         shared = client.scatter(context, broadcast=True)  # one copy (and cache) per worker
