@@ -111,11 +111,12 @@ _WORKER_CONTEXT: list[EvalContext] = []  # set once per pool worker by its initi
 
 
 WORKER_GC_THRESHOLD = 10_000
-"""Allocations between young-generation collections in a worker process started for the sweep
-(CPython's default is 700). A chunk allocates millions of short-lived objects (configs, levels, arrays) and keeps
-its templates; at the default, collections took about a fifth of a worker's time on the
-bench_sweep workload (0.09 of 0.47 ms per point), at 10,000 under a tenth of it. Garbage
-cycles are still collected, less often. Set only in the pool's own worker processes."""
+"""Allocations between young-generation collections in a worker process started for the
+sweep (CPython's default is 700). A chunk allocates millions of short-lived objects
+(configs, levels, arrays) and keeps its templates; at the default, collections took about a
+fifth of a worker's time on the bench_sweep workload (0.09 of 0.47 ms per point), at 10,000
+under a tenth of it. Garbage cycles are still collected, less often. Set only in worker
+processes started here (the pool's, a LocalCluster's)."""
 
 
 def _init_worker(context: EvalContext) -> None:
