@@ -1,5 +1,7 @@
 """Sweep throughput: points per second of the serial, process and Dask-local engines, old
-path (every point through ``estimate_network``) and new (variants evaluated in bulk).
+path (every variant built by ``arch_from_dict`` from its whole mapping, every point through
+``estimate_network``) and new (variants built by the workers' ``VariantBuilder`` and
+evaluated in bulk).
 
 The workload of the issue's target: ``--points`` seeded random variants (default 10,000) of the
 TPU-like systolic array (arch_configs/systolic_ws.yaml) x AlexNet (8 layers) with Han et al.
