@@ -120,3 +120,19 @@ def test_bulk_chunks_are_few_even_and_a_multiple_of_the_slots():
     assert auto_chunk_size(1, 16, bulk=True) == 1
     assert all(auto_chunk_size(n, s, bulk=True) <= MAX_BULK_CHUNK
                for n in (1, 8_192, 8_193, 10**6) for s in (1, 2, 3, 16))
+
+
+def test_pool_workers_fork_only_without_other_threads():
+    """The process pool forks its workers (hwsim already imported) only while this process
+    runs no other thread; with one running, it spawns them."""
+    import threading
+    from hwsim.sweep.engines import pool_context
+    assert pool_context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert pool_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
