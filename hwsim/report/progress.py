@@ -20,6 +20,7 @@ def progress_bar_factory(desc: str, unit: str = "it"):
     """A ``factory(total, initial)`` of tqdm bars on stderr (what ``run_sweep`` takes)."""
     def factory(total: int, initial: int):
         from tqdm import tqdm
+        tqdm.monitor_interval = 0  # no monitor thread: a sweep's pool then forks its workers
         return tqdm(total=total, initial=initial, unit=unit, desc=desc, file=sys.stderr,
                     smoothing=0.1)
     return factory

@@ -122,17 +122,34 @@ def test_bulk_chunks_are_few_even_and_a_multiple_of_the_slots():
                for n in (1, 8_192, 8_193, 10**6) for s in (1, 2, 3, 16))
 
 
-def test_pool_workers_fork_only_without_other_threads():
+def test_pool_workers_fork_only_without_other_threads(monkeypatch):
     """The process pool forks its workers (hwsim already imported) only while this process
-    runs no other thread; with one running, it spawns them."""
+    runs no other thread; with one running (here: pretended, and a real one), it spawns."""
     import threading
-    from hwsim.sweep.engines import pool_context
-    assert pool_context().get_start_method() == "fork"
+    from hwsim.sweep import engines
+    monkeypatch.setattr(engines.threading, "active_count", lambda: 1)
+    assert engines.pool_context().get_start_method() == "fork"
+    monkeypatch.setattr(engines.threading, "active_count", lambda: 2)
+    assert engines.pool_context().get_start_method() == "spawn"
+    monkeypatch.undo()
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert pool_context().get_start_method() == "spawn"
+        assert engines.pool_context().get_start_method() == "spawn"
     finally:
         stop.set()
         other.join()
+
+
+def test_a_progress_bar_starts_no_thread():
+    """tqdm's monitor thread would make the sweep's pool spawn its workers instead of forking
+    them; hwsim's bars run without it."""
+    import threading
+    from hwsim.report.progress import progress_bar_factory
+    before = threading.active_count()
+    bar = progress_bar_factory("points")(10, 0)
+    try:
+        assert threading.active_count() == before
+    finally:
+        bar.close()
