@@ -75,8 +75,9 @@ def structured_notes(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]
 
 def zeros_kept_note(layer: LayerWorkload, arch: Accelerator) -> tuple[str, ...]:
     """Why pruning buys nothing on an array that keeps zeros: a dense weight format and zero
-    weights computed like any other (no N:M support), e.g. ``("pruned weights kept: 50% of
-    the weights are zero, but systolic_ws stores weights dense and multiplies the zeros",)``;
+    weights computed like any other (no N:M support), e.g. ``("zeros stored and multiplied:
+    50% of the weights are zero, but systolic_ws keeps weights dense (no sparse format, no
+    zero skipping)",)``;
     ``()`` when the arch has a sparse format or skips / gates zero weights."""
     sp = arch.sparsity
     zero = 1.0 - layer.effective_weight_density

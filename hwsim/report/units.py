@@ -31,9 +31,6 @@ BYTES_UNITS = ((2 ** 40, "TiB"), (2 ** 30, "GiB"), (2 ** 20, "MiB"), (2 ** 10, "
 EDP_UNITS = ((1.0, "J·s"), (1e-3, "mJ·s"), (1e-6, "µJ·s"), (1e-9, "nJ·s"), (1e-12, "pJ·s"),
              (1e-15, "fJ·s"), (1e-18, "aJ·s"))
 COUNT_UNITS = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-# (symbol, factor from the internal unit) for figure axes: seconds and pJ, largest first
-AXIS_SECONDS_UNITS = (("s", 1.0), ("ms", 1e3), ("µs", 1e6), ("ns", 1e9))
-AXIS_ENERGY_PJ_UNITS = (("J", 1e-12), ("mJ", 1e-9), ("µJ", 1e-6), ("nJ", 1e-3), ("pJ", 1.0))
 
 
 def finite(value) -> bool:
@@ -52,14 +49,11 @@ def pick_unit(value: float, units) -> tuple[float, str]:
 
 
 def axis_unit(values, units) -> tuple[str, float]:
-    """The axis unit of ``values`` (internal units): the largest of ``units`` (an ``AXIS_``
-    table) in which the largest value is >= 1, as (symbol, factor to multiply by); the
-    smallest when none is. ``axis_unit([2.4e-6], AXIS_SECONDS_UNITS)`` -> ``("µs", 1e6)``."""
-    top = max((abs(v) for v in values), default=0.0)
-    for name, factor in units:
-        if top * factor >= 1:
-            return name, factor
-    return units[-1]
+    """The unit of a figure axis showing ``values`` (internal units): :func:`pick_unit` of the
+    largest, as (symbol, scale to divide by). ``axis_unit([2.4e-6, 1e-7], SECONDS_UNITS)`` ->
+    ``("µs", 1e-6)``; no values -> the smallest unit."""
+    scale, symbol = pick_unit(max((abs(v) for v in values), default=0.0), units)
+    return symbol, scale
 
 
 def sig3(value: float) -> str:
@@ -162,6 +156,6 @@ def shares_text(parts: dict, total: float, top: int = 4) -> str:
     return ", ".join(f"{k} {100 * v / total:.0f}%" for v, k in ranked[:top])
 
 
-__all__ = ["UNITS_NOTE", "bytes_text", "count_text", "edp_text", "energy_text", "finite",
+__all__ = ["UNITS_NOTE", "axis_unit", "bytes_text", "count_text", "edp_text", "energy_text", "finite",
            "pct_text", "pick_unit", "power_text", "seconds_text", "shares_text", "sig3",
            "signed_pct_text", "signed_times_text", "times_text"]

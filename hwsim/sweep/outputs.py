@@ -21,15 +21,15 @@ from matplotlib.figure import Figure
 from hwsim.sweep.analysis import (OBJECTIVE_METRICS, best_points, flat_table, heatmap_grid,
                                   value_label)
 from hwsim.sweep.plan import Axis
-from hwsim.sweep.plots import (ENERGY_UNITS, LATENCY_UNITS, display_unit, plot_heatmap,
-                               plot_pareto)
+from hwsim.report.units import ENERGY_PJ_UNITS, SECONDS_UNITS, axis_unit
+from hwsim.sweep.plots import plot_heatmap, plot_pareto
 from hwsim.sweep.runner import SweepResult
 from hwsim.sweep.spec import OBJECTIVE_KEY
 from hwsim.sweep.store import write_csv
 
 # metric -> (label, display units as in hwsim.sweep.plots, or None to keep the row's unit)
-METRIC_DISPLAY = {"energy_pj": ("energy per inference", ENERGY_UNITS),
-                  "latency_s": ("latency per inference", LATENCY_UNITS),
+METRIC_DISPLAY = {"energy_pj": ("energy per inference", ENERGY_PJ_UNITS),
+                  "latency_s": ("latency per inference", SECONDS_UNITS),
                   "edp_pj_s": ("energy x delay (pJ s)", None)}
 
 
@@ -96,12 +96,12 @@ def _heatmap_figure(result: SweepResult, axes: tuple[Axis, Axis]) -> Figure:
                           (x_axis.key, x_axis.values), (y_axis.key, y_axis.values), metric)
              for w in plan.workloads]
     name, units = METRIC_DISPLAY[metric]
-    unit, factor = display_unit([v for g in grids for v in g[np.isfinite(g)]], units) \
+    unit, scale = axis_unit([v for g in grids for v in g[np.isfinite(g)]], units) \
         if units else ("", 1.0)
     label = f"{name} ({unit})" if unit else name
     fig = Figure(figsize=(6 * len(grids), 4.5), layout="constrained")
     for index, (workload, grid) in enumerate(zip(plan.workloads, grids)):
-        plot_heatmap(fig.add_subplot(1, len(grids), index + 1), grid * factor,
+        plot_heatmap(fig.add_subplot(1, len(grids), index + 1), grid / scale,
                      [value_label(v, "\n") for v in x_axis.values],
                      [value_label(v, "\n") for v in y_axis.values], x_axis.key, y_axis.key,
                      label, title=f"{workload.label}: best {name}")

@@ -16,34 +16,29 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from hwsim.report.units import AXIS_ENERGY_PJ_UNITS as ENERGY_UNITS
-from hwsim.report.units import AXIS_SECONDS_UNITS as LATENCY_UNITS
-from hwsim.report.units import axis_unit as display_unit
+from hwsim.report.units import ENERGY_PJ_UNITS, SECONDS_UNITS, axis_unit
 from hwsim.sweep.analysis import ok_rows, pareto_front
-
-# the axis units and their choice live in hwsim.report.units (latency rows are in s, energy
-# rows in pJ); re-exported under the names the sweep outputs use
 
 
 def plot_pareto(ax, rows: Sequence[dict], workloads: Optional[Sequence[str]] = None,
                 title: str = "Energy vs latency (Pareto front per workload)"):
     """Every valid point (faint) and each workload's Pareto front (line), latency x energy per
-    inference in units picked from the data (:func:`display_unit`); log axes when the values
+    inference in units picked from the data (:func:`hwsim.report.units.axis_unit`); log axes when the values
     span more than a decade. Returns the figure."""
     labels = list(workloads) if workloads is not None else _workloads(rows)
     valid = ok_rows(rows)
-    t_unit, t_factor = display_unit([r["latency_s"] for r in valid], LATENCY_UNITS)
-    e_unit, e_factor = display_unit([r["energy_pj"] for r in valid], ENERGY_UNITS)
+    t_unit, t_scale = axis_unit([r["latency_s"] for r in valid], SECONDS_UNITS)
+    e_unit, e_scale = axis_unit([r["energy_pj"] for r in valid], ENERGY_PJ_UNITS)
     xs_all, ys_all = [], []
     for index, label in enumerate(labels):
         color = f"C{index % 10}"
         points = ok_rows(rows, label)
-        xs = [r["latency_s"] * t_factor for r in points]
-        ys = [r["energy_pj"] * e_factor for r in points]
+        xs = [r["latency_s"] / t_scale for r in points]
+        ys = [r["energy_pj"] / e_scale for r in points]
         ax.scatter(xs, ys, s=10, alpha=0.25, color=color, linewidths=0)
         front = pareto_front(points)
-        ax.plot([r["latency_s"] * t_factor for r in front],
-                [r["energy_pj"] * e_factor for r in front], "o-", color=color, markersize=4,
+        ax.plot([r["latency_s"] / t_scale for r in front],
+                [r["energy_pj"] / e_scale for r in front], "o-", color=color, markersize=4,
                 drawstyle="steps-post", label=f"{label} ({len(front)} on front / {len(points)})")
         xs_all += xs
         ys_all += ys

@@ -74,12 +74,13 @@ def test_plot_pareto_returns_the_figure_and_draws_each_front():
     assert ax.get_legend() is not None
 
 
-def test_display_unit():
-    """2.4e-6 s -> 2.4 µs; 5e8 pJ -> 0.5 mJ is < 1, so 500 µJ; 0 -> the smallest unit."""
-    from hwsim.sweep.plots import ENERGY_UNITS, LATENCY_UNITS, display_unit
-    assert display_unit([2.4e-6], LATENCY_UNITS) == ("µs", 1e6)
-    assert display_unit([5e8, 1e7], ENERGY_UNITS) == ("µJ", 1e-6)
-    assert display_unit([], ENERGY_UNITS) == ("pJ", 1.0)
+def test_axis_unit():
+    """2.4e-6 s -> 2.4 µs; 5e8 pJ -> 0.5 mJ is < 1, so 500 µJ; no values -> the smallest
+    unit (scale to divide by)."""
+    from hwsim.report.units import ENERGY_PJ_UNITS, SECONDS_UNITS, axis_unit
+    assert axis_unit([2.4e-6], SECONDS_UNITS) == ("µs", 1e-6)
+    assert axis_unit([5e8, 1e7], ENERGY_PJ_UNITS) == ("µJ", 1e6)
+    assert axis_unit([], ENERGY_PJ_UNITS) == ("pJ", 1.0)
 
 
 def test_plot_heatmap_marks_invalid_cells():
