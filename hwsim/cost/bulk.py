@@ -27,6 +27,7 @@ matmuls, pinned mappings. What counts as structure: :mod:`hwsim.cost.structure`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Sequence
 
 import numpy as np
@@ -97,17 +98,8 @@ class Numbers:
         self.count = len(archs)
         self.levels = {}
         for i, level in enumerate(archs[0].memories):
-            rows = [a.memories[i] for a in archs]
-            self.levels[level.name] = {
-                "wb": _col(l.width_bytes for l in rows),
-                "re": _col(l.read_energy_pj for l in rows),
-                "we": _col(l.write_energy_pj for l in rows),
-                "rb": _col(l.row_buffer_bytes for l in rows),
-                "ra": _col(l.row_activation_energy_pj for l in rows),
-                "bw": _col(l.total_bandwidth_bytes_per_cycle for l in rows),
-                "size": _col(l.size_bytes for l in rows),
-                "total": _col(l.total_size_bytes for l in rows),
-            }
+            table = np.array([_LEVEL_NUMBERS(a.memories[i]) for a in archs], np.float64)
+            self.levels[level.name] = dict(zip(_LEVEL_KEYS, table.T.copy()))
         self.burst = [a.dram.burst_bytes for a in archs]
         self.clock = _col(a.compute.clock_hz for a in archs)
         self.leak = _col(en.leakage_power_mw(a) for a in archs)
@@ -124,6 +116,13 @@ class Numbers:
         return out
 
 
+_LEVEL_KEYS = ("wb", "re", "we", "rb", "ra", "bw", "size", "total")
+_LEVEL_NUMBERS = attrgetter("width_bytes", "read_energy_pj", "write_energy_pj",
+                            "row_buffer_bytes", "row_activation_energy_pj",
+                            "total_bandwidth_bytes_per_cycle", "size_bytes", "total_size_bytes")
+"""A level's numbers, in the order of :data:`_LEVEL_KEYS` (the keys of ``Numbers.levels``)."""
+
+
 def _col(values) -> np.ndarray:
     return np.fromiter((float(v) for v in values), dtype=np.float64)
 
@@ -133,18 +132,31 @@ def _v(column: np.ndarray) -> np.ndarray:
     return column.reshape(-1, 1, 1, 1)
 
 
+def shared(column: np.ndarray) -> np.ndarray:
+    """``column`` (V,), or its first value alone (shape (1,)) when every variant has that
+    value, bit for bit: an operation on it then runs once per candidate instead of once per
+    variant and candidate, and broadcasting gives every variant the same IEEE result.
+
+    Example: a sweep that varies SRAM sizes leaves ofmap_sram's energies and every width
+    unchanged: ``bytes / width`` is computed over the candidates only."""
+    bits = column.view(np.int64)
+    return column[:1] if len(column) > 1 and (bits == bits[0]).all() else column
+
+
 def level_energy(level, nums: dict, read, write, expand=_v):
     """:func:`hwsim.cost.energy.level_energy_pj` with the per-variant numbers ``nums``."""
-    energy = read / expand(nums["wb"]) * expand(nums["re"]) \
-        + write / expand(nums["wb"]) * expand(nums["we"])
+    width = expand(shared(nums["wb"]))
+    energy = read / width * expand(shared(nums["re"])) \
+        + write / width * expand(shared(nums["we"]))
     if level.kind is MemoryKind.DRAM and level.row_buffer_bytes:  # key: row buffer priced
-        energy = energy + (read + write) / expand(nums["rb"]) * expand(nums["ra"])
+        energy = energy + (read + write) / expand(shared(nums["rb"])) \
+            * expand(shared(nums["ra"]))
     return energy
 
 
 def transfer(nums: dict, nbytes, expand=_v):
     """:func:`hwsim.cost.energy.transfer_cycles` per variant (0 without bandwidth)."""
-    bw = expand(nums["bw"])
+    bw = expand(shared(nums["bw"]))
     return np.where(bw > 0, nbytes / np.where(bw > 0, bw, 1.0), 0.0 * nbytes)
 
 
@@ -224,9 +236,15 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
         .reshape(nums.count, -1)
     args = (tpl, nums, flows, per_level, levels, flat, feasible_k)
     energy_only = inp.objective is Objective.ENERGY
-    cands = _pruned(*args) if energy_only else _band(*args)
     # no leakage: the score is the energy (+ 0.0), the latency is needed at the winner only
     timed = not (energy_only and not np.any(nums.leak))
+    if energy_only:
+        per_byte = _per_byte(nums, per_level, levels, flat)
+        cands = _pruned(*args, per_byte)
+        if not timed:
+            cands = _near(tpl, nums, flows, flat, feasible_k, per_byte, cands)
+    else:
+        cands = _band(*args)
     energy, latency, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(cands),
                                 lambda c: c.reshape(-1, 1), timed)
     score = objective_scores(inp.objective, energy, latency, feasible_k[:, cands], axis=1)
@@ -296,7 +314,7 @@ SAFETY = 1e-9
 
 
 def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
-            feasible_k: np.ndarray) -> np.ndarray:
+            feasible_k: np.ndarray, per_byte: tuple) -> np.ndarray:
     """Flat indices (ascending) of the candidates that may minimise some variant's energy.
 
     With ``u`` the batch's median energy per byte of each (level, direction) and ``m_v`` =
@@ -306,19 +324,49 @@ def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     bound exceeds ``s_v`` cannot win, so only those with ``u . counts <= (s_v - mac_v) / m_v``
     (a prefix in sorted order) are scored exactly.
     """
-    counts, coefs = _per_byte(nums, per_level, levels, flat)
+    counts, coefs = per_byte
     u = np.median(coefs, axis=0) if coefs.shape[1] else np.zeros(0)
     weighted = counts @ u if len(u) else np.zeros(flat.size)
     pos = u > 0
     m = (coefs[:, pos] / u[pos]).min(axis=1) if pos.any() else np.zeros(nums.count)
     order = np.argsort(weighted, kind="stable")
-    seed = order[feasible_k[:, order].argmax(axis=1)]
+    seed = order[_first_feasible(feasible_k, order)]
     s_v, _, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c)
     mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = np.where(m > 0, (s_v * (1 + SAFETY) - mac) / (m * (1 - SAFETY)), np.inf)
     reach = np.searchsorted(weighted[order] * (1 - SAFETY), cut, side="right")
     return np.sort(order[:max(int(reach.max()), 1)])
+
+
+def _first_feasible(feasible_k: np.ndarray, order: np.ndarray, head: int = 64) -> np.ndarray:
+    """Per variant, the position in ``order`` of its first feasible candidate
+    (``feasible_k[:, order].argmax(axis=1)``), looking at the first ``head`` candidates of
+    ``order`` first: most variants have one there."""
+    first = feasible_k[:, order[:head]]
+    at = first.argmax(axis=1)
+    missing = np.flatnonzero(~first[np.arange(len(at)), at])
+    if len(missing) and len(order) > head:
+        at[missing] = feasible_k[missing][:, order].argmax(axis=1)
+    return at
+
+
+def _near(tpl, nums: Numbers, flows, flat, feasible_k: np.ndarray, per_byte: tuple,
+          cands: np.ndarray) -> np.ndarray:
+    """The candidates among ``cands`` (ascending flat indices) whose approximate energy (one
+    matrix product of the energies per byte and the byte counts, no leakage) is within
+    :data:`SAFETY` of some variant's approximate best: every exact winner and every
+    candidate tied with it (the approximation's rounding error is ~1e-15 relative).
+
+    Example: 500 variants x 600 candidates left by :func:`_pruned` -> one (500 x 10) @
+    (10 x 600) product, and the exact scores of the ~20 candidates some variant may pick."""
+    counts, coefs = per_byte
+    mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
+    book = flat(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))[cands]
+    energy = coefs @ counts[cands].T + mac[:, None] + book[None]
+    score = np.where(feasible_k[:, cands], energy, np.inf)
+    best = score.min(axis=1, keepdims=True)
+    return cands[(score <= best + SAFETY * np.abs(best)).any(axis=0)]
 
 
 class _Flat:

@@ -15,6 +15,7 @@ one structure; a 16 x 16 instead of a 32 x 32 array: another.
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from operator import attrgetter
 
 from hwsim.arch.model import Accelerator, ComputeArray, MemoryLevel
 from hwsim.cost.cache import CostCache
@@ -40,17 +41,17 @@ _COMPUTE_REST = tuple(f.name for f in fields(ComputeArray) if f.name not in _COM
 _ARCH_SKIPPED = ("name", "memories", "compute", "energy_table", "source_file",
                  "residency_source", "meta")
 _ARCH_REST = tuple(f.name for f in fields(Accelerator) if f.name not in _ARCH_SKIPPED)
+_level_rest, _compute_rest, _arch_rest = (attrgetter(*names) for names in
+                                          (_LEVEL_REST, _COMPUTE_REST, _ARCH_REST))
 
 
 def structure_signature(arch: Accelerator) -> tuple:
     """A hashable summary of everything in ``arch`` but its per-variant numbers (fields are
     listed from the dataclasses, so a field added later counts as structure)."""
-    levels = tuple(tuple(getattr(l, f) for f in _LEVEL_REST)
-                   + (0 if numeric_size(l) else l.size_bytes, bool(l.burst_bytes),
-                      bool(l.row_buffer_bytes and l.row_activation_energy_pj))
+    levels = tuple((_level_rest(l), 0 if numeric_size(l) else l.size_bytes,
+                    bool(l.burst_bytes), bool(l.row_buffer_bytes and l.row_activation_energy_pj))
                    for l in arch.memories)
-    return (levels, tuple(getattr(arch.compute, f) for f in _COMPUTE_REST),
-            tuple(getattr(arch, f) for f in _ARCH_REST))
+    return levels, _compute_rest(arch.compute), _arch_rest(arch)
 
 
 def structure_key(arch: Accelerator, cache: CostCache | None = None

@@ -93,6 +93,49 @@ def test_bulk_rows_equal_point_by_point_rows_over_200_points(sweep_file, tiny_ar
     assert len(alone) <= len(not_ok) + 10
 
 
+def test_bulk_rows_equal_without_leakage(sweep_file, tiny_arch, tmp_path, monkeypatch):
+    """The same sweep with no leakage anywhere and only the energy objective: the bulk path
+    then keeps, of the candidates the pruning bound leaves, those whose approximate energy (one
+    matrix product) is within 1e-9 of some variant's best (``_near``), and divides by a width
+    shared by every variant once per candidate (``shared``); rows still identical."""
+    arch = rich_arch(tiny_arch)
+    arch["memories"]["glb"]["leakage_power_mw"] = 0.0
+    params = {k: v for k, v in SPEC["random"]["parameters"].items()
+              if k not in ("memories.glb.leakage_power_mw", "objective")}
+    spec = {**SPEC, "random": {**SPEC["random"], "parameters": params}}
+    plan = load_plan(sweep_file(spec, arch))
+    import hwsim.cost.bulk as cost_bulk
+    near, calls = cost_bulk._near, []
+    monkeypatch.setattr(cost_bulk, "_near", lambda *a: calls.append(1) or near(*a))
+    old, new, alone = run_both(plan, tmp_path, monkeypatch)
+    assert rows_of(tmp_path / "old") == rows_of(tmp_path / "new")
+    assert len(calls) > 20
+    assert old.count("ok") > 150 and len(alone) <= len(plan.points) - old.count("ok") + 10
+
+
+def test_shared_keeps_one_value_only_when_every_variant_has_it_bit_for_bit():
+    """[64, 64, 64] -> [64] (divide once, broadcast); [64, 128] and [0.0, -0.0] (equal but
+    not the same bits: x / 0.0 and x / -0.0 differ) stay whole."""
+    from hwsim.cost.bulk import shared
+    assert shared(np.array([64.0, 64.0, 64.0])).tolist() == [64.0]
+    assert shared(np.array([64.0, 128.0])).tolist() == [64.0, 128.0]
+    assert len(shared(np.array([0.0, -0.0]))) == 2
+    assert shared(np.array([5.0])).tolist() == [5.0]
+
+
+def test_first_feasible_is_the_full_argmax():
+    """Looking at the head of the order first gives ``feasible[:, order].argmax(axis=1)``,
+    also for variants whose first feasible candidate lies beyond the head or that have none."""
+    from hwsim.cost.bulk import _first_feasible
+    rng = np.random.default_rng(5)
+    feasible = rng.random((40, 300)) < rng.choice([0.002, 0.05, 0.9], size=(40, 1))
+    feasible[0] = False
+    order = rng.permutation(300)
+    for head in (1, 8, 64, 300):
+        assert (_first_feasible(feasible, order, head)
+                == feasible[:, order].argmax(axis=1)).all()
+
+
 @pytest.mark.parametrize("plain_sum", [True, False])
 def test_bulk_rows_equal_on_the_benchmark_workload(sweep_file, tmp_path, monkeypatch,
                                                    plain_sum):
