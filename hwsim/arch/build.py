@@ -165,12 +165,17 @@ def _vector_memo(cfg: ArchConfig, ctx: "_Context") -> dict:
 
 
 def _level_memo(name: str, level, ctx: "_Context"):
-    """:func:`_memory_level`, kept in ``ctx.memo`` (:class:`BuildMemo`)."""
+    """:func:`_memory_level`, kept in ``ctx.memo`` (:class:`BuildMemo`) by the level's name
+    and config; a bandwidth that depends on the clock (GB/s, a DRAM preset) is set per
+    build (the energy rows do not depend on it)."""
     if ctx.memo is None:
         return _memory_level(name, level, ctx)
-    clocked = isinstance(level, DramConfig) or level.bandwidth_gb_per_s is not None
-    key = ("level", name, level, ctx.clock_hz if clocked else None)
-    return ctx.memo.get(ctx.table, ctx.scale, key, lambda: _memory_level(name, level, ctx))
+    built, rows = ctx.memo.get(ctx.table, ctx.scale, ("level", name, level),
+                               lambda: _memory_level(name, level, ctx))
+    bandwidth = _level_bandwidth(level, ctx.clock_hz)
+    if bandwidth != built.bandwidth_bytes_per_cycle:
+        built = replace(built, bandwidth_bytes_per_cycle=bandwidth)
+    return built, rows
 
 
 def _sparsity_memo(cfg: SparsityConfig, compute: ComputeConfig, ctx: "_Context"
@@ -224,6 +229,16 @@ def bytes_per_cycle(gb_per_s: float, clock_hz: float) -> float:
     return gb_per_s * 1e9 / clock_hz
 
 
+def _level_bandwidth(level, clock_hz: float) -> float:
+    """Bytes per cycle of one instance: given, GB/s at ``clock_hz``, else a DRAM preset's
+    GB/s at ``clock_hz`` or an on-chip level's width x banks per cycle."""
+    if isinstance(level, DramConfig):
+        preset = tables.dram_presets().presets[level.preset] if level.preset else None
+        return _bandwidth(level, clock_hz, bytes_per_cycle(preset.bandwidth_gb_per_s, clock_hz)
+                          if preset else 0.0)
+    return _bandwidth(level, clock_hz, level.width_bits / 8 * level.banks)
+
+
 def _bandwidth(level, clock_hz: float, default: float) -> float:
     if level.bandwidth_bytes_per_cycle is not None:
         return level.bandwidth_bytes_per_cycle
@@ -252,12 +267,10 @@ def _dram_level(name: str, level: DramConfig, ctx: _Context):
                 f"({preset.energy_source}, {preset.energy_provenance})") if preset else None)
     read = _energy(level, "read", width, default)
     write = _energy(level, "write", width, (read[0], "= read"))
-    preset_bw = bytes_per_cycle(preset.bandwidth_gb_per_s, ctx.clock_hz) if preset else 0.0
     built = MemoryLevel(
         name=name, kind=MemoryKind.DRAM, size_bytes=level.size_bytes,
         instances=level.instances, width_bits=width, read_energy_pj=read[0],
-        write_energy_pj=write[0], bandwidth_bytes_per_cycle=_bandwidth(level, ctx.clock_hz,
-                                                                       preset_bw),
+        write_energy_pj=write[0], bandwidth_bytes_per_cycle=_level_bandwidth(level, ctx.clock_hz),
         operands=frozenset(level.operands), leakage_power_mw=level.leakage_power_mw,
         burst_bytes=level.burst_bytes or (preset.burst_bytes if preset else width // 8),
         row_buffer_bytes=level.row_buffer_bytes,
@@ -286,7 +299,7 @@ def _on_chip_level(name: str, level: OnChipLevelConfig, ctx: _Context):
         name=name, kind=MemoryKind(level.kind), size_bytes=level.size_bytes,
         instances=level.instances, width_bits=width, read_energy_pj=read[0],
         write_energy_pj=write[0],
-        bandwidth_bytes_per_cycle=_bandwidth(level, ctx.clock_hz, width / 8 * level.banks),
+        bandwidth_bytes_per_cycle=_level_bandwidth(level, ctx.clock_hz),
         operands=frozenset(level.operands), leakage_power_mw=level.leakage_power_mw,
         banks=level.banks, access_latency_cycles=level.access_latency_cycles,
         source=_join(level.source, f"read: {read[1]}"),

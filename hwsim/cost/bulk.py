@@ -43,6 +43,7 @@ from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
 from hwsim.cost.pipeline import candidate_latency_cycles
 from hwsim.cost.search import (LATENCY_BAND, SearchInputs, _flows, capacity_bytes, dram_walk,
+                               walk_tables,
                                flows_depend_on_keep, full_nest, level_needs, objective_scores,
                                pipelined_dram, whole_bursts)
 from hwsim.cost.structure import layer_covered, numeric_size, structure_key
@@ -66,6 +67,7 @@ class LayerTemplate:
     nest: Nest
     inp: SearchInputs
     needs: tuple
+    walk: tuple  # :func:`hwsim.cost.search.walk_tables` of the nest
 
     @property
     def stored_bytes(self) -> float:
@@ -88,7 +90,7 @@ def layer_template(layer: LayerWorkload, key: Accelerator, resident: bool,
     nest = full_nest(bounds, spatial.slots, inner_orders(key), tuple(REPRESENTATIVE_ORDERS),
                      False, cache=cache)
     return LayerTemplate(layer, key, resident, macs, sizes, time, nest, inp,
-                         level_needs(nest, inp))
+                         level_needs(nest, inp), walk_tables(nest))
 
 
 class Numbers:
@@ -262,7 +264,7 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
     chosen = tuple((k, at(r), at(w)) for k, (r, w) in useful.bytes.items())
     bus = {k: (at(r), at(w)) for k, (r, w) in flows.bytes.items() if k[0] == key.dram.name}
     cycles = tuple((n, np.broadcast_to(c, (nums.count,)).copy()) for n, c in transfers.items())
-    walk = dram_walk(nest, inp.bounds.groups, at)
+    walk = dram_walk(nest, inp.bounds.groups, at, tpl.walk)
     return Picks(chosen, bus, cycles, at(useful.latch_weight_values), walk["dram_steps"],
                  walk["output_visits"])
 
@@ -283,7 +285,7 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
                  for n, (r, w) in per_level.items()}
     dram = pipelined_dram(tpl.key)
     read, write = per_level.get(dram, (0.0, 0.0))
-    walk = dram_walk(tpl.nest, tpl.inp.bounds.groups, pick)
+    walk = dram_walk(tpl.nest, tpl.inp.bounds.groups, pick, tpl.walk)
     latency = candidate_latency_cycles(
         compute_cycles=tpl.inp.compute_cycles, transfers=transfers, dram=dram,
         dram_read_cycles=transfer(nums.levels[dram], pick(read), col) if dram in transfers
@@ -411,7 +413,7 @@ def _band(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
                      for n, (r, w) in per_level.items()}
         dram = pipelined_dram(tpl.key)
         read, write = per_level.get(dram, (0.0, 0.0))
-        walk = dram_walk(tpl.nest, inp.bounds.groups, lambda v: flat(v)[None])
+        walk = dram_walk(tpl.nest, inp.bounds.groups, lambda v: flat(v)[None], tpl.walk)
         latency = candidate_latency_cycles(
             compute_cycles=latency, transfers=transfers, dram=dram,
             dram_read_cycles=cycles(dram, read) if dram in transfers else 0.0,

@@ -399,9 +399,15 @@ def search_mapping(arch: Accelerator, inp: SearchInputs,
                                            lambda v: _pick(v, shape, index)))
 
 
-def dram_walk(nest: Nest, groups: int, pick) -> dict:
+def dram_walk(nest: Nest, groups: int, pick, tables: tuple | None = None) -> dict:
     """``dram_steps`` and ``output_visits`` of the candidates ``pick`` selects: the DRAM-level
     walk per group (:meth:`Nest.dram_steps`, the outputs' tile visits) times the groups,
-    which the walk steps through one after another (:mod:`hwsim.sim.tiles`)."""
-    return {"dram_steps": groups * pick(nest.dram_steps()),
-            "output_visits": groups * pick(nest.visits(Operand.OUTPUTS, 3))}
+    which the walk steps through one after another (:mod:`hwsim.sim.tiles`). ``tables``:
+    :func:`walk_tables` of ``nest``, when the caller keeps them."""
+    steps, visits = tables if tables is not None else walk_tables(nest)
+    return {"dram_steps": groups * pick(steps), "output_visits": groups * pick(visits)}
+
+
+def walk_tables(nest: Nest) -> tuple:
+    """(DRAM-level steps, the outputs' tile visits) per candidate of ``nest``, per group."""
+    return nest.dram_steps(), nest.visits(Operand.OUTPUTS, 3)

@@ -7,9 +7,10 @@ systolic_ws.yaml:
 1. the merged raw sections it touches (``memories.filter_sram``, ``compute``) are validated
    by their own models (``LevelConfig``, ``ComputeConfig``: the same models, validators
    and config as inside the whole file);
-2. ``ArchConfig.model_validate`` gets those instances plus the base's validated sections
-   (pydantic accepts a model instance as it is), so the file's cross-field rules
-   (:mod:`hwsim.config.checks`) run on the whole variant, as for a file;
+2. the base's validated config is copied with those instances in place
+   (``model_copy(update=...)``: every field is validated already), and the file's
+   cross-field rules (:mod:`hwsim.config.checks`, ArchConfig's only model validator) run
+   on the whole variant, as for a file;
 3. :func:`hwsim.arch.build.build_accelerator` builds it with the builder's
    :class:`~hwsim.arch.build.BuildMemo`: the levels the variant does not change
    (``ofmap_sram``, ``weight_reg``) and the SRAM model's fit are reused, keyed by content.
@@ -30,7 +31,9 @@ from pydantic import TypeAdapter
 
 from hwsim.arch import Accelerator, arch_from_dict
 from hwsim.arch.build import BuildMemo, build_accelerator
+from hwsim.config.checks import ConfigParts, semantic_problems
 from hwsim.config.schema import ArchConfig, LevelConfig
+from hwsim.errors import ConfigError
 from hwsim.sweep.keys import _is_model, _unwrap, apply_overrides
 
 _LEVEL = TypeAdapter(LevelConfig)
@@ -70,7 +73,7 @@ class VariantBuilder:
         base = self.base()
         if base is None or base.fallback_arch is not None:
             return None
-        fields = {name: getattr(base, name) for name in base.model_fields_set}
+        fields: dict = {}
         levels = dict(base.memories)
         for section in dict.fromkeys(_section(key) for key, _ in overrides):
             if section[0] == "memories" and len(section) > 1 and section[1] in levels:
@@ -80,8 +83,13 @@ class VariantBuilder:
             else:
                 return None
         fields["memories"] = levels
-        context = {"source": self.source, "base_dir": self.base_dir}
-        return ArchConfig.model_validate(fields, context=context)
+        # every field is a validated instance already: what validating the whole file would
+        # add is its cross-field rules (ArchConfig's only model validator), run here
+        config = base.model_copy(update=fields)
+        problems = semantic_problems(ConfigParts.from_config(config, self.base_dir))
+        if problems:
+            raise ConfigError(problems)
+        return config
 
     def base(self) -> Optional[ArchConfig]:
         """The base file's validated config (None when it does not validate: then every

@@ -99,3 +99,14 @@ def test_section_overrides_skip_the_whole_file_and_top_level_ones_do_not(base):
     assert builder._config(apply_overrides(base, sections), sections) is not None
     top = [("technology_nm", 7)]
     assert builder._config(apply_overrides(base, top), top) is None
+
+
+def test_the_whole_file_adds_only_the_cross_field_rules_the_builder_runs():
+    """The builder copies the base config with the validated sections in place and runs
+    the cross-field rules itself; that equals validating the whole file only while
+    ArchConfig's one validator is those rules (a validator added later must be run there
+    too)."""
+    from hwsim.config.schema import ArchConfig
+    found = ArchConfig.__pydantic_decorators__
+    assert list(found.model_validators) == ["_semantic_checks"]
+    assert not found.field_validators and not found.validators and not found.root_validators
