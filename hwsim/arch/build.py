@@ -60,15 +60,28 @@ class BuildMemo:
         self._groups: list[tuple[tables.EnergyTable, float, dict]] = []
 
     def get(self, table: tables.EnergyTable, scale: float, key: Any,
-            compute: Callable[[], Any]) -> Any:
-        """The part stored under ``key`` for (``table``, ``scale``), built when missing."""
+            compute: Callable[[], Any], same: tuple | None = None) -> Any:
+        """The part stored under ``key`` for (``table``, ``scale``), built when missing.
+
+        ``same``: (the config object in ``key``, ``key`` with ``id(object)`` in its place).
+        Hashing a config hashes every field each time; once a part is found by ``key``,
+        later calls with that very object find it by the id (the base file's levels in a
+        sweep). The entry holds the object, so its id is not reused while it is there."""
         parts = self._parts(table, scale)
+        ident = None
+        if same is not None:
+            config, ident = same
+            found = parts.get(ident)
+            if found is not None and found[0] is config:
+                return found[1]
         value = parts.get(key)
         if value is None:
             value = compute()
             if len(parts) >= self.limit:
                 parts.clear()
             parts[key] = value
+        elif ident is not None:  # seen before: likely again (a part every variant shares)
+            parts[ident] = (same[0], value)
         return value
 
     def _parts(self, table: tables.EnergyTable, scale: float) -> dict:
@@ -171,7 +184,8 @@ def _level_memo(name: str, level, ctx: "_Context"):
     if ctx.memo is None:
         return _memory_level(name, level, ctx)
     built, rows = ctx.memo.get(ctx.table, ctx.scale, ("level", name, level),
-                               lambda: _memory_level(name, level, ctx))
+                               lambda: _memory_level(name, level, ctx),
+                               same=(level, ("same level", name, id(level))))
     bandwidth = _level_bandwidth(level, ctx.clock_hz)
     if bandwidth != built.bandwidth_bytes_per_cycle:
         built = replace(built, bandwidth_bytes_per_cycle=bandwidth)
@@ -184,7 +198,8 @@ def _sparsity_memo(cfg: SparsityConfig, compute: ComputeConfig, ctx: "_Context"
     if ctx.memo is None:
         return _sparsity(cfg, compute, ctx)
     key = ("sparsity", cfg, compute.weight_bits, compute.activation_bits)
-    return ctx.memo.get(ctx.table, ctx.scale, key, lambda: _sparsity(cfg, compute, ctx))
+    same = (cfg, ("same sparsity", id(cfg), compute.weight_bits, compute.activation_bits))
+    return ctx.memo.get(ctx.table, ctx.scale, key, lambda: _sparsity(cfg, compute, ctx), same)
 
 
 def _vector_fields(cfg: ArchConfig, table, scale: float) -> dict:

@@ -101,7 +101,7 @@ class Numbers:
         self.levels = {}
         for i, level in enumerate(archs[0].memories):
             table = np.array([_LEVEL_NUMBERS(a.memories[i]) for a in archs], np.float64)
-            self.levels[level.name] = dict(zip(_LEVEL_KEYS, table.T.copy()))
+            self.levels[level.name] = LevelNumbers(zip(_LEVEL_KEYS, table.T.copy()))
         self.burst = [a.dram.burst_bytes for a in archs]
         self.clock = _col(a.compute.clock_hz for a in archs)
         self.leak = _col(en.leakage_power_mw(a) for a in archs)
@@ -111,11 +111,29 @@ class Numbers:
     def subset(self, index: np.ndarray) -> "Numbers":
         out = object.__new__(Numbers)
         out.count = len(index)
-        out.levels = {n: {k: v[index] for k, v in d.items()} for n, d in self.levels.items()}
+        out.levels = {n: LevelNumbers({k: v[index] for k, v in d.items()})
+                      for n, d in self.levels.items()}
         out.burst = [self.burst[i] for i in index]
         for name in ("clock", "leak", "mac_e", "gated"):
             setattr(out, name, getattr(self, name)[index])
         return out
+
+
+class LevelNumbers(dict):
+    """One level's (V,) columns by key (:data:`_LEVEL_KEYS`); :meth:`shared` folds a column
+    (:func:`shared`) once, however many candidates' energies read it."""
+
+    __slots__ = ("_shared",)
+
+    def shared(self, key: str) -> np.ndarray:
+        try:
+            folded = self._shared
+        except AttributeError:
+            folded = self._shared = {}
+        column = folded.get(key)
+        if column is None:
+            column = folded[key] = shared(self[key])
+        return column
 
 
 _LEVEL_KEYS = ("wb", "re", "we", "rb", "ra", "bw", "size", "total")
@@ -145,20 +163,18 @@ def shared(column: np.ndarray) -> np.ndarray:
     return column[:1] if len(column) > 1 and (bits == bits[0]).all() else column
 
 
-def level_energy(level, nums: dict, read, write, expand=_v):
+def level_energy(level, nums: "LevelNumbers", read, write, expand=_v):
     """:func:`hwsim.cost.energy.level_energy_pj` with the per-variant numbers ``nums``."""
-    width = expand(shared(nums["wb"]))
-    energy = read / width * expand(shared(nums["re"])) \
-        + write / width * expand(shared(nums["we"]))
+    width = expand(nums.shared("wb"))
+    energy = read / width * expand(nums.shared("re")) + write / width * expand(nums.shared("we"))
     if level.kind is MemoryKind.DRAM and level.row_buffer_bytes:  # key: row buffer priced
-        energy = energy + (read + write) / expand(shared(nums["rb"])) \
-            * expand(shared(nums["ra"]))
+        energy = energy + (read + write) / expand(nums.shared("rb")) * expand(nums.shared("ra"))
     return energy
 
 
-def transfer(nums: dict, nbytes, expand=_v):
+def transfer(nums: "LevelNumbers", nbytes, expand=_v):
     """:func:`hwsim.cost.energy.transfer_cycles` per variant (0 without bandwidth)."""
-    bw = expand(shared(nums["bw"]))
+    bw = expand(nums.shared("bw"))
     return np.where(bw > 0, nbytes / np.where(bw > 0, bw, 1.0), 0.0 * nbytes)
 
 
@@ -364,11 +380,12 @@ def _near(tpl, nums: Numbers, flows, flat, feasible_k: np.ndarray, per_byte: tup
     (10 x 600) product, and the exact scores of the ~20 candidates some variant may pick."""
     counts, coefs = per_byte
     mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
-    book = flat(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))[cands]
-    energy = coefs @ counts[cands].T + mac[:, None] + book[None]
-    score = np.where(feasible_k[:, cands], energy, np.inf)
-    best = score.min(axis=1, keepdims=True)
-    return cands[(score <= best + SAFETY * np.abs(best)).any(axis=0)]
+    moved = coefs @ counts[cands].T  # the energy less the MACs (a constant per variant)
+    moved += flat(en.codebook_energy_pj(tpl.key, flows.latch_weight_values))[cands]
+    np.copyto(moved, np.inf, where=~feasible_k[:, cands])
+    best = moved.min(axis=1)
+    margin = best + SAFETY * np.abs(best + mac)
+    return cands[(moved <= margin[:, None]).any(axis=0)]
 
 
 class _Flat:

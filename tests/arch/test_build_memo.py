@@ -85,3 +85,27 @@ def test_memo_is_bounded():
                                    base_dir=base_dir)
         build_accelerator(config, base_dir, memo=memo)
     assert len(memo._parts(table, 1.0)) <= 8
+
+
+def test_a_config_object_seen_twice_is_found_by_identity_and_equal_content_still_hits():
+    """BuildMemo.get with ``same``: the first call builds (the key hashed to look and to
+    store), the second (same object) finds it by content (hashed once more) and remembers
+    the object, the third finds it without hashing the key: 3 hashes for 3 calls; an equal
+    but distinct object still finds the part by content."""
+    memo, built, table = BuildMemo(), [], object()
+
+    class Config(tuple):
+        hashed = 0
+
+        def __hash__(self):
+            Config.hashed += 1
+            return tuple.__hash__(self)
+
+    config = Config((1, 2))
+    for _ in range(3):
+        memo.get(table, 1.0, ("level", "glb", config), lambda: built.append(1) or "part",
+                 same=(config, ("glb", id(config))))
+    assert built == [1] and Config.hashed == 3
+    twin = Config((1, 2))
+    assert memo.get(table, 1.0, ("level", "glb", twin), lambda: "other",
+                    same=(twin, ("glb", id(twin)))) == "part"
