@@ -321,10 +321,10 @@ def technology_and_energy(parts: ConfigParts) -> Iterator[Problem]:
 
 
 def _technology(parts: ConfigParts, table) -> Iterator[Problem]:
-    nodes = sorted(tables.technology_scaling().nodes)
     node, vdd = parts.technology_nm, parts.vdd_v
     if node is None or (node == table.technology_nm and vdd in (None, table.vdd_v)):
         return
+    nodes = sorted(tables.technology_scaling().nodes)
     if node not in nodes:
         yield Problem("technology_nm", f"must be {table.technology_nm:g} (the energy "
                       f"table's node) or a node the scaling table knows: {nodes}", node)

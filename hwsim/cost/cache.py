@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+_MISSING = object()  # a stored value may be None
 DEFAULT_LIMIT = 8192  # entries per kind; the oldest go first beyond it
 
 
@@ -45,8 +46,9 @@ class CostCache:
         """The value stored under ``(kind, key)``, computed by ``compute()`` when missing."""
         with self._lock:
             table = self._kinds.setdefault(kind, {})
-            if key in table:
-                return table[key]
+            value = table.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
         value = compute()
         with self._lock:
             if key not in table:
