@@ -268,14 +268,14 @@ def _score(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray, burst: int, cach
     score = objective_scores(inp.objective, energy, latency, feasible_k[:, cands], axis=1)
     best = np.broadcast_to(score, (nums.count, len(cands))).argmin(axis=1)
     winner = cands[best]
-    _, _, transfers = _exact(tpl, nums, flows, per_level, levels, flat.columns(winner),
-                             lambda c: c)
-    idx = np.unravel_index(winner, nest.shape)
+    pick = flat.columns(winner)
+    transfers = _transfers(nums, per_level, levels, pick, lambda c: c)
 
     def at(value):
         if type(value) is np.ndarray and value.ndim == 1 and value.shape[0] == nums.count:
             return value
-        return np.broadcast_to(np.asarray(value, np.float64), nest.shape)[idx].copy()
+        picked = pick(np.asarray(value, np.float64))
+        return np.full(nums.count, picked) if np.ndim(picked) == 0 else picked
 
     chosen = tuple((k, at(r), at(w)) for k, (r, w) in useful.bytes.items())
     bus = {k: (at(r), at(w)) for k, (r, w) in flows.bytes.items() if k[0] == key.dram.name}
@@ -297,8 +297,7 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
         energy = energy + level_energy(levels[name], nums.levels[name], pick(r), pick(w), col)
     if not timed:
         return energy, 0.0, {}
-    transfers = {n: transfer(nums.levels[n], en.port_bytes(levels[n], pick(r), pick(w)), col)
-                 for n, (r, w) in per_level.items()}
+    transfers = _transfers(nums, per_level, levels, pick, col)
     dram = pipelined_dram(tpl.key)
     read, write = per_level.get(dram, (0.0, 0.0))
     walk = dram_walk(tpl.nest, tpl.inp.bounds.groups, pick, tpl.walk)
@@ -310,6 +309,13 @@ def _exact(tpl, nums: Numbers, flows, per_level: dict, levels: dict, pick, col,
         else 0.0, steps=walk["dram_steps"], output_visits=walk["output_visits"])
     energy = energy + col(nums.leak) * (latency / col(nums.clock)) * en.PJ_PER_MW_S
     return energy, latency, transfers
+
+
+def _transfers(nums: Numbers, per_level: dict, levels: dict, pick, col) -> dict:
+    """Transfer cycles per level of the candidates ``pick`` selects
+    (:func:`hwsim.cost.energy.level_transfer_cycles` with the per-variant bandwidths)."""
+    return {n: transfer(nums.levels[n], en.port_bytes(levels[n], pick(r), pick(w)), col)
+            for n, (r, w) in per_level.items()}
 
 
 def _per_byte(nums: Numbers, per_level: dict, levels: dict, flat):
@@ -349,7 +355,8 @@ def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     m = (coefs[:, pos] / u[pos]).min(axis=1) if pos.any() else np.zeros(nums.count)
     order = np.argsort(weighted, kind="stable")
     seed = order[_first_feasible(feasible_k, order)]
-    s_v, _, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c)
+    s_v, _, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c,
+                       timed=bool(np.any(nums.leak)))  # the latency only enters by leakage
     mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = np.where(m > 0, (s_v * (1 + SAFETY) - mac) / (m * (1 - SAFETY)), np.inf)

@@ -51,6 +51,7 @@ class VariantBuilder:
         self.base_data, self.source, self.base_dir = base_data, source, base_dir
         self.memo = BuildMemo()
         self._base: Optional[ArchConfig] = None
+        self._sections: dict[tuple, tuple] = {}  # override keys -> the sections they touch
 
     def build(self, overrides: Sequence[tuple[str, Any]]) -> Accelerator | Exception:
         """The variant's accelerator, or the exception that says why there is none (a
@@ -75,7 +76,13 @@ class VariantBuilder:
             return None
         fields: dict = {}
         levels = dict(base.memories)
-        for section in dict.fromkeys(_section(key) for key, _ in overrides):
+        keys = tuple(key for key, _ in overrides)
+        sections = self._sections.get(keys)
+        if sections is None:  # the same keys at every point of a plan: split them once
+            if len(self._sections) >= 1024:
+                self._sections.clear()
+            sections = self._sections[keys] = tuple(dict.fromkeys(_section(k) for k in keys))
+        for section in sections:
             if section[0] == "memories" and len(section) > 1 and section[1] in levels:
                 levels[section[1]] = _LEVEL.validate_python(data["memories"][section[1]])
             elif section[0] in _SECTIONS:
