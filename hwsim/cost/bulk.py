@@ -102,7 +102,7 @@ class Numbers:
         for i, level in enumerate(archs[0].memories):
             table = np.array([_LEVEL_NUMBERS(a.memories[i]) for a in archs], np.float64)
             self.levels[level.name] = LevelNumbers(zip(_LEVEL_KEYS, table.T.copy()))
-        self.burst = [a.dram.burst_bytes for a in archs]
+        self.burst = np.array([a.dram.burst_bytes for a in archs], np.int64)
         self.clock = _col(a.compute.clock_hz for a in archs)
         self.leak = _col(en.leakage_power_mw(a) for a in archs)
         self.mac_e = _col(a.compute.mac_energy_pj for a in archs)
@@ -113,7 +113,7 @@ class Numbers:
         out.count = len(index)
         out.levels = {n: LevelNumbers({k: v[index] for k, v in d.items()})
                       for n, d in self.levels.items()}
-        out.burst = [self.burst[i] for i in index]
+        out.burst = self.burst[index]
         for name in ("clock", "leak", "mac_e", "gated"):
             setattr(out, name, getattr(self, name)[index])
         return out
@@ -125,14 +125,14 @@ class LevelNumbers(dict):
 
     __slots__ = ("_shared",)
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._shared: dict = {}
+
     def shared(self, key: str) -> np.ndarray:
-        try:
-            folded = self._shared
-        except AttributeError:
-            folded = self._shared = {}
-        column = folded.get(key)
+        column = self._shared.get(key)
         if column is None:
-            column = folded[key] = shared(self[key])
+            column = self._shared[key] = shared(self[key])
         return column
 
 
@@ -219,10 +219,11 @@ def search_variants(tpl: LayerTemplate, nums: Numbers, keep: np.ndarray,
     v = nums.count
     order = np.arange(v)
     parts = []
+    bursts = nums.burst
     for sub, keep_sub in _flow_groups(tpl, keep, cache):
-        for burst in sorted(set(nums.burst[i] for i in sub)):
-            rows = np.array([i for i in sub if nums.burst[i] == burst])
-            pick = np.isin(sub, rows)
+        for burst in np.unique(bursts[sub]).tolist():
+            pick = bursts[sub] == burst
+            rows = sub[pick]
             parts.append((rows, _score(tpl, nums.subset(rows), keep_sub[pick], burst, cache)))
     return _merge(parts, v, order)
 
@@ -349,19 +350,35 @@ def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     (a prefix in sorted order) are scored exactly.
     """
     counts, coefs = per_byte
-    u = np.median(coefs, axis=0) if coefs.shape[1] else np.zeros(0)
+    middle = len(coefs) // 2  # u: the (upper) median; any u > 0 gives a valid bound
+    u = np.partition(coefs, middle, axis=0)[middle] if coefs.shape[1] else np.zeros(0)
     weighted = counts @ u if len(u) else np.zeros(flat.size)
     pos = u > 0
     m = (coefs[:, pos] / u[pos]).min(axis=1) if pos.any() else np.zeros(nums.count)
-    order = np.argsort(weighted, kind="stable")
-    seed = order[_first_feasible(feasible_k, order)]
+    seed = _seeds(weighted, feasible_k)
     s_v, _, _ = _exact(tpl, nums, flows, per_level, levels, flat.columns(seed), lambda c: c,
                        timed=bool(np.any(nums.leak)))  # the latency only enters by leakage
     mac = nums.mac_e * (tpl.macs.full + tpl.macs.gated * nums.gated)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = np.where(m > 0, (s_v * (1 + SAFETY) - mac) / (m * (1 - SAFETY)), np.inf)
-    reach = np.searchsorted(weighted[order] * (1 - SAFETY), cut, side="right")
-    return np.sort(order[:max(int(reach.max()), 1)])
+    cands = np.flatnonzero(weighted * (1 - SAFETY) <= cut.max())
+    return cands if len(cands) else np.array([int(np.argmin(weighted))])
+
+
+def _seeds(weighted: np.ndarray, feasible_k: np.ndarray, head: int = 64) -> np.ndarray:
+    """Per variant, a feasible candidate of least ``weighted``, whose exact energy bounds the
+    variant's best (any feasible candidate would do; the least gives the tightest bound):
+    only the ``head`` least candidates are sorted when every variant has a feasible one
+    among them, else all (stable order)."""
+    if len(weighted) > head:
+        least = np.argpartition(weighted, head)[:head]
+        order = least[np.lexsort((least, weighted[least]))]
+        first = feasible_k[:, order]
+        at = first.argmax(axis=1)
+        if first[np.arange(len(at)), at].all():
+            return order[at]
+    order = np.argsort(weighted, kind="stable")
+    return order[_first_feasible(feasible_k, order)]
 
 
 def _first_feasible(feasible_k: np.ndarray, order: np.ndarray, head: int = 64) -> np.ndarray:
@@ -410,12 +427,18 @@ class _Flat:
         """A function reading any array broadcastable to the nest at the flat ``index``
         (without materialising the broadcast); a scalar stays a scalar."""
         full = np.unravel_index(index, self.shape)
+        seen: dict = {}  # id -> (array, its picked values): energies and cycles read each twice
 
         def pick(value):
             if type(value) is not np.ndarray or value.ndim == 0:
                 return value
+            known = seen.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
             sub = full[len(self.shape) - value.ndim:]
-            return value[tuple(ix if n > 1 else 0 for ix, n in zip(sub, value.shape))]
+            out = value[tuple(ix if n > 1 else 0 for ix, n in zip(sub, value.shape))]
+            seen[id(value)] = (value, out)
+            return out
         return pick
 
 
