@@ -118,13 +118,18 @@ def apply_overrides(base: dict, overrides: Sequence[tuple[str, Any]]) -> dict:
 def _copy(value: Any) -> Any:
     """A deep copy of parsed YAML (dicts, lists, scalars); other objects by ``copy.deepcopy``.
     Several times faster than ``deepcopy`` alone, which a sweep pays once per variant."""
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_copy(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool)):
         return value
     return copy.deepcopy(value)
+
+
+_SCALARS = frozenset((str, int, float, bool))
 
 
 def _merged(current: Any, value: Any) -> Any:
