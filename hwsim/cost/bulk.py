@@ -427,18 +427,12 @@ class _Flat:
         """A function reading any array broadcastable to the nest at the flat ``index``
         (without materialising the broadcast); a scalar stays a scalar."""
         full = np.unravel_index(index, self.shape)
-        seen: dict = {}  # id -> (array, its picked values): energies and cycles read each twice
 
         def pick(value):
             if type(value) is not np.ndarray or value.ndim == 0:
                 return value
-            known = seen.get(id(value))
-            if known is not None and known[0] is value:
-                return known[1]
             sub = full[len(self.shape) - value.ndim:]
-            out = value[tuple(ix if n > 1 else 0 for ix, n in zip(sub, value.shape))]
-            seen[id(value)] = (value, out)
-            return out
+            return value[tuple(ix if n > 1 else 0 for ix, n in zip(sub, value.shape))]
         return pick
 
 
