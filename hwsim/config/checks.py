@@ -128,12 +128,13 @@ def capacities_grow_outwards(parts: ConfigParts) -> Iterator[Problem]:
     """For each operand, every level's total capacity (size x instances) is <= the one
     outside it that also holds that operand."""
     reported = set()
-    levels = parts.valid_levels()
+    levels = [(name, level, level.size_bytes * level.instances, level.operands)
+              for name, level in parts.valid_levels()]
     for operand in OPERANDS:
-        path = [(name, level) for name, level in levels if operand in level.operands]
-        for (outer_name, outer), (inner_name, inner) in zip(path, path[1:]):
-            outer_total = outer.size_bytes * outer.instances
-            if inner.size_bytes * inner.instances <= outer_total or inner_name in reported:
+        path = [(name, level, total) for name, level, total, held in levels if operand in held]
+        for (outer_name, outer, outer_total), (inner_name, inner, inner_total) in \
+                zip(path, path[1:]):
+            if inner_total <= outer_total or inner_name in reported:
                 continue
             reported.add(inner_name)
             yield Problem(f"memories.{inner_name}.size_bytes",
@@ -183,20 +184,22 @@ def _keeps_weights(residency) -> bool:
 def level_fields(parts: ConfigParts) -> Iterator[Problem]:
     """One way to give each energy and the bandwidth; width fits in the level."""
     for name, level in parts.valid_levels():
-        prefix = f"memories.{name}"
-        for first, second in (("read_energy_pj", "read_energy_pj_per_bit"),
-                              ("write_energy_pj", "write_energy_pj_per_bit"),
-                              ("bandwidth_bytes_per_cycle", "bandwidth_gb_per_s")):
+        for first, second in _ONE_OF:
             if getattr(level, first) is not None and getattr(level, second) is not None:
-                yield Problem(f"{prefix}.{second}", f"must be omitted when {first} is given "
-                              "(give one of them)", getattr(level, second))
+                yield Problem(f"memories.{name}.{second}", f"must be omitted when {first} is "
+                              "given (give one of them)", getattr(level, second))
         if not level.operands and not level.metadata_for:
-            yield Problem(f"{prefix}.operands", "must list at least one operand (or give "
-                          "metadata_for for a level holding only format metadata)", [])
+            yield Problem(f"memories.{name}.operands", "must list at least one operand (or "
+                          "give metadata_for for a level holding only format metadata)", [])
         width = level.width_bits
         if width is not None and width > level.size_bytes * 8:
-            yield Problem(f"{prefix}.width_bits", f"must be <= {level.size_bytes * 8} "
-                          f"({prefix}.size_bytes x 8 bits)", width)
+            yield Problem(f"memories.{name}.width_bits", f"must be <= {level.size_bytes * 8} "
+                          f"(memories.{name}.size_bytes x 8 bits)", width)
+
+
+_ONE_OF = (("read_energy_pj", "read_energy_pj_per_bit"),
+           ("write_energy_pj", "write_energy_pj_per_bit"),
+           ("bandwidth_bytes_per_cycle", "bandwidth_gb_per_s"))
 
 
 def dram_fields(parts: ConfigParts) -> Iterator[Problem]:
@@ -338,8 +341,7 @@ def _mac_energy(parts: ConfigParts, table) -> Iterator[Problem]:
     if compute is None or compute.mac_energy_pj is not None:
         return
     bits = max(compute.weight_bits, compute.activation_bits)
-    if tables.mac_energy_pj(table, compute.number_format, bits,
-                            compute.accumulator_bits) is None:
+    if tables.mac_widths(table, compute.number_format, bits, compute.accumulator_bits) is None:
         fmt = compute.number_format
         yield Problem("compute.mac_energy_pj", f"must be given: the energy table "
                       f"{table.name} has no {fmt} multiply of >= {bits} bits or add of >= "

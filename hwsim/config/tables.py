@@ -274,6 +274,17 @@ def _round_up_width(widths, bits: int) -> Optional[int]:
     return larger[0] if larger else None
 
 
+def mac_widths(table: EnergyTable, number_format: str, operand_bits: int,
+               accumulator_bits: int) -> Optional[tuple[int, int]]:
+    """(mult width, add width) the table prices a MAC at: the operand and accumulator widths
+    rounded up to tabulated ones; None when it has no wide enough entry. Example (45 nm,
+    int): 8-bit operands, 32-bit accumulator -> (8, 32)."""
+    ops = table.arithmetic.get(number_format, {})
+    mult_bits = _round_up_width(ops.get("mult", {}), operand_bits)
+    add_bits = _round_up_width(ops.get("add", {}), accumulator_bits)
+    return None if mult_bits is None or add_bits is None else (mult_bits, add_bits)
+
+
 def mac_energy_pj(table: EnergyTable, number_format: str, operand_bits: int,
                   accumulator_bits: int) -> Optional[tuple[float, str]]:
     """mult(operand_bits) + add(accumulator_bits), widths rounded up to the table's.
@@ -282,13 +293,12 @@ def mac_energy_pj(table: EnergyTable, number_format: str, operand_bits: int,
     Example (45 nm, int): 16-bit operands, 16-bit accumulator: 0.62 + 0.05 = 0.67 pJ;
     8-bit operands, 32-bit accumulator: 0.2 + 0.1 = 0.3 pJ.
     """
-    ops = table.arithmetic.get(number_format, {})
-    mults, adds = ops.get("mult", {}), ops.get("add", {})
-    mult_bits = _round_up_width(mults, operand_bits)
-    add_bits = _round_up_width(adds, accumulator_bits)
-    if mult_bits is None or add_bits is None:
+    widths = mac_widths(table, number_format, operand_bits, accumulator_bits)
+    if widths is None:
         return None
-    mult, add = mults[mult_bits], adds[add_bits]
+    ops = table.arithmetic[number_format]
+    mult_bits, add_bits = widths
+    mult, add = ops["mult"][mult_bits], ops["add"][add_bits]
     source = (f"{table.name}: {number_format}{mult_bits} mult {mult.energy_pj} pJ "
               f"({mult.source}, {mult.provenance}) + {number_format}{add_bits} add "
               f"{add.energy_pj} pJ ({add.source}, {add.provenance})")
