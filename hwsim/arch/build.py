@@ -45,14 +45,16 @@ class BuildMemo:
     Parts are grouped by the energy table and technology scale they were built under (a
     table is found by equality, which is immediate when it is the same record, as it is for
     every variant of one file); within a group, a part is keyed by the hashable configs it
-    reads: a level by its name, its validated config and the clock when its bandwidth
-    depends on it (GB/s, a DRAM preset); the sparsity support by its section and the
-    arithmetic widths. At most :data:`MEMO_LIMIT` parts per group (a full group is emptied:
-    the parts that repeat are rebuilt once). Safe to share between threads: two threads may
-    build the same part and store equal values.
+    reads: a level by its name and its validated config (a bandwidth that depends on the
+    clock, GB/s or a DRAM preset, is set per build); the sparsity support by its section
+    and the arithmetic widths; a config object already found by content is then found by
+    identity (``get``'s ``same``). At most :data:`MEMO_LIMIT` parts per group (a full group
+    is emptied: the parts that repeat are rebuilt once). Safe to share between threads: two
+    threads may build the same part and store equal values.
 
     Example: 10,000 variants of systolic_ws.yaml that change the filter and ifmap SRAMs and
-    the clock reuse the ofmap SRAM, the weight register and the SRAM model's fit.
+    the clock reuse the ofmap SRAM, the weight register, the DRAM level (its bandwidth set
+    per clock) and the SRAM model's fit.
     """
 
     def __init__(self, limit: int = MEMO_LIMIT):
