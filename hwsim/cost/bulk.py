@@ -347,7 +347,9 @@ def _pruned(tpl, nums: Numbers, flows, per_level: dict, levels: dict, flat,
     u . counts`` (energies per byte and counts are >= 0; leakage only adds). A seed (the
     feasible candidate of least ``u . counts``) has an exact energy ``s_v``; a candidate whose
     bound exceeds ``s_v`` cannot win, so only those with ``u . counts <= (s_v - mac_v) / m_v``
-    (a prefix in sorted order) are scored exactly.
+    for some variant go on (at least one: the least ``u . counts``).
+
+    Example: AlexNet conv3 on 480 systolic variants: 2,205 candidates, about 630 go on.
     """
     counts, coefs = per_byte
     middle = len(coefs) // 2  # u: the (upper) median; any u > 0 gives a valid bound
