@@ -68,6 +68,26 @@ def test_a_partial_results_file_is_completed(plan, tmp_path):
     assert len((out / RESULTS_FILE).read_text().splitlines()) == 8
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_forked_and_spawned_pool_workers_give_the_serial_rows(plan, tmp_path, monkeypatch,
+                                                              start):
+    """Forked workers are sent chunk indices (they hold the chunks), spawned ones the
+    chunks' points; 4 chunks on 2 workers, so every worker runs more than one."""
+    import multiprocessing
+
+    from hwsim.sweep import engines
+    monkeypatch.setattr(engines, "pool_context", lambda: multiprocessing.get_context(start))
+    sent, submit = [], engines.ProcessPoolExecutor.submit
+    monkeypatch.setattr(engines.ProcessPoolExecutor, "submit",
+                        lambda self, fn, chunk, *a: sent.append(chunk) or
+                        submit(self, fn, chunk, *a))
+    serial = run_sweep(plan, tmp_path / "serial", EngineConfig("serial"))
+    pool = run_sweep(plan, tmp_path / start, EngineConfig("process", workers=2), chunk_size=2)
+    assert pool.rows == serial.rows and engines._FORKED_CHUNKS == []
+    assert len(sent) == 4
+    assert all(isinstance(c, int) if start == "fork" else len(c) == 2 for c in sent)
+
+
 def test_serial_process_and_dask_give_the_same_rows(plan, tmp_path):
     serial = run_sweep(plan, tmp_path / "serial", EngineConfig("serial"))
     process = run_sweep(plan, tmp_path / "process", EngineConfig("process", workers=2),
