@@ -36,9 +36,21 @@ _UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:[pnµmkKMGT]i?)?(?:J|s|W|B)\b)")
 
 
 def _wrap(text: str, width: int, **kwargs) -> list[str]:
-    kept = _UNIT_SPACE.sub("\u00a0", text)
+    kept = " ".join(_after_equals(word, width)
+                    for word in _UNIT_SPACE.sub("\u00a0", text).split(" "))
     return [line.replace("\u00a0", " ") for line in textwrap.wrap(
         kept, width=width, break_long_words=True, break_on_hyphens=False, **kwargs)]
+
+
+def _after_equals(word: str, width: int) -> str:
+    """A ``key=value`` word too long for a line may break after its ``=`` (a line break
+    there shows nothing, and the two parts never share a line: together they are too long).
+    Example (width 37): ``memories.filter_sram.size_bytes=128 KiB`` ->
+    ``memories.filter_sram.size_bytes=`` / ``128 KiB``."""
+    at = word.find("=")
+    if len(word) <= width or at < 0 or at == len(word) - 1:
+        return word
+    return word[:at + 1] + " " + word[at + 1:]
 
 
 def terminal_width(default: int = DEFAULT_WIDTH) -> int:

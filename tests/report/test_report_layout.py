@@ -26,6 +26,16 @@ def test_a_wide_cell_wraps_and_no_line_exceeds_the_width():
     assert "".join(out.split()).count("alongfree-textnote") == 8
 
 
+def test_a_long_override_breaks_after_its_equals_sign_not_inside_a_unit():
+    """``memories.filter_sram.size_bytes=128 KiB`` (39 characters) in a 37-wide cell breaks
+    after the ``=``; "128 KiB" stays whole, and a short ``key=value`` is never split."""
+    from hwsim.report.layout import _wrap
+    assert _wrap("memories.filter_sram.size_bytes=128 KiB", 37) == \
+        ["memories.filter_sram.size_bytes=", "128 KiB"]
+    assert _wrap("a=1 memories.dram.preset=hbm2", 37) == ["a=1 memories.dram.preset=hbm2"]
+    assert _wrap("x" * 50, 20) == ["x" * 20, "x" * 20, "x" * 10]
+
+
 def test_rule_before_total_and_multi_line_cells():
     out = text_table(("k", "v"), [("a", "1\n2"), ("total", "3")], rule_before_last=True,
                      width=40).splitlines()
