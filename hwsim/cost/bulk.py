@@ -43,9 +43,8 @@ from hwsim.cost.nest import REPRESENTATIVE_ORDERS, LoopBounds, Nest
 from hwsim.cost.operands import LayerSizes, layer_sizes
 from hwsim.cost.pipeline import candidate_latency_cycles
 from hwsim.cost.search import (LATENCY_BAND, SearchInputs, _flows, capacity_bytes, dram_walk,
-                               walk_tables,
                                flows_depend_on_keep, full_nest, level_needs, objective_scores,
-                               pipelined_dram, whole_bursts)
+                               pipelined_dram, walk_tables, whole_bursts)
 from hwsim.cost.structure import layer_covered, numeric_size, structure_key
 from hwsim.cost.traffic import build_chains
 from hwsim.types import MemoryKind, Objective
