@@ -68,24 +68,49 @@ def test_a_partial_results_file_is_completed(plan, tmp_path):
     assert len((out / RESULTS_FILE).read_text().splitlines()) == 8
 
 
-@pytest.mark.parametrize("start", ["fork", "spawn"])
-def test_forked_and_spawned_pool_workers_give_the_serial_rows(plan, tmp_path, monkeypatch,
-                                                              start):
-    """Forked workers are sent chunk indices (they hold the chunks), spawned ones the
-    chunks' points; 4 chunks on 2 workers, so every worker runs more than one."""
+FORKED_RUN = """
+import sys
+from hwsim.sweep import EngineConfig, engines, load_plan, run_sweep
+assert engines.pool_context().get_start_method() == "fork"  # one thread: the pool forks
+sent, submit = [], engines.ProcessPoolExecutor.submit
+engines.ProcessPoolExecutor.submit = lambda self, fn, chunk, *a: (
+    sent.append(chunk) or submit(self, fn, chunk, *a))
+plan = load_plan(sys.argv[1])
+serial = run_sweep(plan, sys.argv[2] + "/serial", EngineConfig("serial"))
+pool = run_sweep(plan, sys.argv[2] + "/pool", EngineConfig("process", workers=2), chunk_size=2)
+assert pool.rows == serial.rows, "rows differ"
+assert sent == [0, 1, 2, 3], sent
+assert engines._FORKED_CHUNKS == []
+print("ok")
+"""
+
+
+def test_forked_pool_workers_are_sent_chunk_indices_and_give_the_serial_rows(sweep_file,
+                                                                            tmp_path):
+    """In a fresh process (one thread, so the pool forks: forking this test process, whose
+    other tests may have left threads running, could deadlock), 4 chunks on 2 workers are
+    sent as indices into the chunks the forked workers hold; the rows equal the serial
+    ones."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", FORKED_RUN, str(sweep_file(SMALL)),
+                           str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_spawned_pool_workers_are_sent_the_points_and_give_the_serial_rows(plan, tmp_path,
+                                                                           monkeypatch):
     import multiprocessing
 
     from hwsim.sweep import engines
-    monkeypatch.setattr(engines, "pool_context", lambda: multiprocessing.get_context(start))
+    monkeypatch.setattr(engines, "pool_context", lambda: multiprocessing.get_context("spawn"))
     sent, submit = [], engines.ProcessPoolExecutor.submit
     monkeypatch.setattr(engines.ProcessPoolExecutor, "submit",
                         lambda self, fn, chunk, *a: sent.append(chunk) or
                         submit(self, fn, chunk, *a))
     serial = run_sweep(plan, tmp_path / "serial", EngineConfig("serial"))
-    pool = run_sweep(plan, tmp_path / start, EngineConfig("process", workers=2), chunk_size=2)
-    assert pool.rows == serial.rows and engines._FORKED_CHUNKS == []
-    assert len(sent) == 4
-    assert all(isinstance(c, int) if start == "fork" else len(c) == 2 for c in sent)
+    pool = run_sweep(plan, tmp_path / "spawn", EngineConfig("process", workers=2), chunk_size=2)
+    assert pool.rows == serial.rows and [len(c) for c in sent] == [2, 2, 2, 2]
 
 
 def test_serial_process_and_dask_give_the_same_rows(plan, tmp_path):
