@@ -11,14 +11,17 @@ one instance; the clock and the MAC energy) only enter as count x number: feasib
 (``bytes / bandwidth``), leakage (``mW x cycles / clock``). :func:`structure_key` is the
 accelerator with those numbers zeroed: variants with equal keys share one
 :class:`LayerTemplate` (built from the key itself, so it cannot read a number), and
-:func:`search_variants` scores every candidate of every variant in one pass of array
-operations, each the same IEEE operation, in the same order, as the scalar code of
-:mod:`hwsim.cost.search` and :mod:`hwsim.cost.layer`, so the results are bit-identical
+:func:`search_variants` picks every variant's candidate with array operations over
+(variants x candidates): cheap passes (a lower bound, a matrix-product approximation, both
+with a 1e-9 safety margin) drop candidates that cannot win, and the rest are scored with
+the same IEEE operations, in the same order, as the scalar code of :mod:`hwsim.cost.search`
+and :mod:`hwsim.cost.layer`, so the results are bit-identical
 (``tests/sweep/test_sweep_bulk.py`` compares stored sweep rows).
 
 Worked example: AlexNet conv2 on 40 systolic variants that differ in SRAM sizes, DRAM preset
 and clock (one array shape): one template (nest of 3 x 1 x 1,575 candidates, flow tables),
-then energy and latency arrays of 40 x 3 x 1 x 1,575 and one argmin per variant.
+then per DRAM burst size the bound and the approximation over 40 x 4,725 candidates, exact
+energies of the few hundred left, and one argmin per variant.
 
 Not covered here (the caller uses :func:`hwsim.cost.estimate_network` for them): GPUs, row
 stationary, the column broadcast, fallback accelerators, vector layers and act x act

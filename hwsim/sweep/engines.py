@@ -161,7 +161,8 @@ def _run_process(points: Sequence[SweepPoint], context: EvalContext, workers: in
     workers = max(1, min(workers, len(chunks)))
     context_mp = pool_context()
     forked = context_mp.get_start_method() == "fork"
-    _FORKED_CHUNKS[:] = chunks if forked else []
+    if forked:  # set before the first submit, when the pool forks every worker
+        _FORKED_CHUNKS[:] = chunks
     pool = ProcessPoolExecutor(workers, mp_context=context_mp,
                                initializer=_init_worker, initargs=(context,))
     index = {id(chunk): i for i, chunk in enumerate(chunks)}
@@ -171,7 +172,8 @@ def _run_process(points: Sequence[SweepPoint], context: EvalContext, workers: in
                                   encoded), chunks, 2 * workers, _wait_local)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _FORKED_CHUNKS.clear()
+        if forked:
+            _FORKED_CHUNKS.clear()
 
 
 def pool_context():
